@@ -1,0 +1,40 @@
+# Every target works on a fresh machine: `install` makes .venv with everything the project needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: install test lint demo bench bench-supervisor bench-http bench-redis clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml executors/timer/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]' -e executors/timer
+	touch $@
+
+# pytest exits 5 when it collected nothing; that is not a failure of the command itself.
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS) || [ $$? -eq 5 ]
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+demo: install
+	$(BIN)/python examples/demo/run_demo.py
+
+bench: bench-supervisor bench-http bench-redis
+
+bench-supervisor: install
+	$(BIN)/python bench/supervisor/run.py
+
+bench-http: install
+	$(BIN)/python bench/http/run.py
+
+bench-redis: install
+	$(BIN)/python bench/redis/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

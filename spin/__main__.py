@@ -1,0 +1,5 @@
+"""`python -m spin` is the same as the `spin` command."""
+
+from spin.cli import main
+
+main()

@@ -1,0 +1,21 @@
+"""Application manifests (`spin.toml`, v1 and v2): loading, validation and normalisation."""
+
+from spin.manifest.loader import load_manifest
+from spin.manifest.model import (
+    AppManifest,
+    Component,
+    ComponentSource,
+    FileMount,
+    Trigger,
+    Variable,
+)
+
+__all__ = [
+    "AppManifest",
+    "Component",
+    "ComponentSource",
+    "FileMount",
+    "Trigger",
+    "Variable",
+    "load_manifest",
+]

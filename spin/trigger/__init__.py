@@ -1,0 +1,42 @@
+"""The shared trigger library: what every executor, internal or external, is built on.
+
+An external trigger is a small program::
+
+    from spin.trigger import TriggerExecutor, main
+
+    class TimerTrigger(TriggerExecutor):
+        trigger_type = "timer"
+
+        async def run(self) -> None:
+            self.context.notify_ready()
+            await self.context.stopping.wait()
+
+    if __name__ == "__main__":
+        main(TimerTrigger)
+
+See docs/writing-a-trigger.md.
+"""
+
+from spin.errors import SpinError
+from spin.locked import LockedApp, LockedComponent, LockedTrigger
+from spin.trigger.component_logs import ComponentLogs
+from spin.trigger.context import TriggerContext
+from spin.trigger.executor import TriggerExecutor, executor_command, main
+from spin.trigger.metadata import launch_metadata
+from spin.trigger.options import CommonOptions
+from spin.variables import render
+
+__all__ = [
+    "CommonOptions",
+    "ComponentLogs",
+    "LockedApp",
+    "LockedComponent",
+    "LockedTrigger",
+    "SpinError",
+    "TriggerContext",
+    "TriggerExecutor",
+    "executor_command",
+    "launch_metadata",
+    "main",
+    "render",
+]

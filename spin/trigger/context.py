@@ -1,0 +1,69 @@
+"""What an executor is given to run: its app, its options, readiness and the stop signal."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from spin.locked import LockedApp, LockedTrigger
+from spin.notify import notify
+from spin.trigger.component_logs import ComponentLogs
+from spin.trigger.options import CommonOptions
+
+log = logging.getLogger("spin.trigger")
+
+
+@dataclass
+class TriggerContext:
+    """Everything an executor needs from the shared library.
+
+    `stopping` is set when a graceful stop begins (SIGINT/SIGTERM): stop taking new work, finish
+    what is in flight and return from `run()`. The runner cancels `run()` if it takes longer than
+    `grace_period` seconds.
+    """
+
+    trigger_type: str
+    app: LockedApp
+    app_dir: Path
+    working_dir: Path
+    options: CommonOptions
+    extra: dict[str, Any]
+    grace_period: float
+    stopping: anyio.Event = field(default_factory=anyio.Event)
+    _logs: dict[str, ComponentLogs] = field(default_factory=dict)
+
+    @property
+    def triggers(self) -> list[LockedTrigger]:
+        """This executor's triggers (those of its type) in manifest order."""
+        return self.app.triggers_of(self.trigger_type)
+
+    @property
+    def state_dir(self) -> Path:
+        return self.options.state_dir or self.app_dir / ".spin"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.options.log_dir or self.state_dir / "logs"
+
+    def component_logs(self, component_id: str) -> ComponentLogs:
+        """The stdout/stderr log files of a component (created on first use)."""
+        logs = self._logs.get(component_id)
+        if logs is None:
+            echo = not self.options.quiet and (
+                not self.options.follow or component_id in self.options.follow
+            )
+            logs = self._logs[component_id] = ComponentLogs(self.log_dir, component_id, echo=echo)
+        return logs
+
+    def notify_ready(self) -> None:
+        """Tell whoever started us (spin up, systemd) that the trigger is serving."""
+        if notify("READY=1"):
+            log.debug("readiness notified")
+
+    def close(self) -> None:
+        for logs in self._logs.values():
+            logs.close()

@@ -1,0 +1,160 @@
+"""The base class of every trigger executor, and the command-line program built from it.
+
+An executor subclasses `TriggerExecutor`, names its `trigger_type`, adds its own click options
+and implements `run()`. `executor_command()` turns it into a click command with the common
+options, launch metadata, app loading, logging, the signal-driven run loop and exit codes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any, ClassVar, NoReturn
+
+import anyio
+import click
+
+from spin.errors import SpinError, exit_on_error
+from spin.notify import notify
+from spin.trigger.app_loader import load_app_from_env
+from spin.trigger.context import TriggerContext
+from spin.trigger.metadata import METADATA_OPTIONS
+from spin.trigger.options import COMMON_OPTIONS, CommonOptions
+
+log = logging.getLogger("spin.trigger")
+
+DEFAULT_GRACE_PERIOD = 10.0
+
+
+class TriggerExecutor(ABC):
+    """One trigger type's executor. Instantiated once per process, with its context."""
+
+    trigger_type: ClassVar[str]
+    #: Extra click options of this executor, besides the common ones.
+    options: ClassVar[Sequence[click.Option]] = ()
+    #: One line for `--help`.
+    summary: ClassVar[str] = ""
+
+    def __init__(self, context: TriggerContext) -> None:
+        self.context = context
+
+    @abstractmethod
+    async def run(self) -> int | None:
+        """Serve the app's triggers until `context.stopping` is set, then drain and return.
+
+        Call `context.notify_ready()` once serving. Return an exit code (None means 0); raise
+        `SpinError` for a failure the user can fix.
+        """
+
+
+def grace_period_from_env() -> float:
+    """The drain time after SIGTERM; `spin up` sets SPIN_SHUTDOWN_GRACE below its own timeout."""
+    value = os.environ.get("SPIN_SHUTDOWN_GRACE", "")
+    try:
+        return float(value) if value else DEFAULT_GRACE_PERIOD
+    except ValueError:
+        raise SpinError(f"SPIN_SHUTDOWN_GRACE={value!r} is not a number of seconds.") from None
+
+
+class UTCFormatter(logging.Formatter):
+    converter = time.gmtime
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", self.converter(record.created))
+        return f"{stamp}.{int(record.msecs):03d}Z"
+
+
+def configure_logging() -> None:
+    """Diagnostics on stderr; level from SPIN_LOG_LEVEL (default INFO), DEBUG with SPIN_DEBUG."""
+    level = os.environ.get("SPIN_LOG_LEVEL", "DEBUG" if os.environ.get("SPIN_DEBUG") else "INFO")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(UTCFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+
+
+async def _run_until_stopped(executor: TriggerExecutor) -> int:
+    """Run the executor; the first SIGINT/SIGTERM starts a graceful stop, a second one cancels."""
+    context = executor.context
+    exit_code = 0
+    async with anyio.create_task_group() as group:
+
+        async def cancel_after_grace() -> None:
+            await anyio.sleep(context.grace_period)
+            log.warning(
+                "work still in flight after the %.1fs grace period: stopping now",
+                context.grace_period,
+            )
+            group.cancel_scope.cancel()
+
+        async def watch_signals() -> None:
+            with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGQUIT) as sigs:
+                async for signum in sigs:
+                    name = signal.Signals(signum).name
+                    if context.stopping.is_set():
+                        log.info("%s again: stopping now", name)
+                        group.cancel_scope.cancel()
+                        return
+                    log.info("%s received: draining (grace %.1fs)", name, context.grace_period)
+                    notify("STOPPING=1")
+                    context.stopping.set()
+                    group.start_soon(cancel_after_grace)
+
+        group.start_soon(watch_signals)
+        exit_code = await executor.run() or 0
+        group.cancel_scope.cancel()
+    return exit_code
+
+
+def run_executor(executor_class: type[TriggerExecutor], params: dict[str, Any]) -> NoReturn:
+    """Load the app, build the context and run the executor to its exit code."""
+    configure_logging()
+    with exit_on_error():
+        common = CommonOptions.from_click(params)
+        location = load_app_from_env()
+        trigger_type = os.environ.get("SPIN_TRIGGER_TYPE") or executor_class.trigger_type
+        context = TriggerContext(
+            trigger_type=trigger_type,
+            app=location.app,
+            app_dir=location.app_dir,
+            working_dir=location.working_dir,
+            options=common,
+            extra=params,
+            grace_period=grace_period_from_env(),
+        )
+        try:
+            executor = executor_class(context)
+            code = anyio.run(_run_until_stopped, executor)
+        finally:
+            context.close()
+        sys.exit(code)
+    raise AssertionError("unreachable")
+
+
+def executor_command(
+    executor_class: type[TriggerExecutor], name: str | None = None
+) -> click.Command:
+    """The click command of an executor: `spin trigger <type>` or `spin-trigger-<type>`."""
+
+    def callback(**params: Any) -> None:
+        run_executor(executor_class, params)
+
+    return click.Command(
+        name or f"spin-trigger-{executor_class.trigger_type}",
+        callback=callback,
+        params=[*COMMON_OPTIONS, *executor_class.options, *METADATA_OPTIONS],
+        help=executor_class.summary or f"Run the app's {executor_class.trigger_type} triggers.",
+        context_settings={"show_default": True},
+    )
+
+
+def main(executor_class: type[TriggerExecutor]) -> NoReturn:
+    """Console-script entry point of an external executor: `main(MyTrigger)`."""
+    executor_command(executor_class).main()
+    sys.exit(0)

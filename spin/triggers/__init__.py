@@ -1,0 +1,1 @@
+"""Internal trigger executors: `spin trigger http`, `spin trigger redis`."""
