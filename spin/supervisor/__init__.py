@@ -1,0 +1,1 @@
+"""The orchestrating supervisor: one executor child per trigger type (see supervise())."""
