@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from spin.errors import SpinError
-from spin.manifest.model import AppManifest, Component
+
+if TYPE_CHECKING:  # executors read locked apps without loading the manifest package
+    from spin.manifest.model import AppManifest, Component
 
 LOCK_VERSION = 1
 LOCK_FILE_NAME = "spin.lock"

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, NoReturn
 
 import anyio
+import anyio.abc
 import click
 
 from spin.errors import SpinError, exit_on_error
@@ -93,8 +94,9 @@ async def _run_until_stopped(executor: TriggerExecutor) -> int:
             )
             group.cancel_scope.cancel()
 
-        async def watch_signals() -> None:
+        async def watch_signals(*, task_status: anyio.abc.TaskStatus[None]) -> None:
             with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGQUIT) as sigs:
+                task_status.started()
                 async for signum in sigs:
                     name = signal.Signals(signum).name
                     if context.stopping.is_set():
@@ -106,7 +108,7 @@ async def _run_until_stopped(executor: TriggerExecutor) -> int:
                     context.stopping.set()
                     group.start_soon(cancel_after_grace)
 
-        group.start_soon(watch_signals)
+        await group.start(watch_signals)  # handlers in place before the executor can be ready
         exit_code = await executor.run() or 0
         group.cancel_scope.cancel()
     return exit_code
