@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from spin.locked import write_lock
-from tests.support import wait_for
 
 SLEEPY = Path(__file__).parent / "fixtures" / "trigger" / "sleepy_trigger.py"
 REPO = Path(__file__).resolve().parent.parent
