@@ -1,0 +1,119 @@
+"""Which Redis channels to subscribe to, on which servers, for which components.
+
+The app-wide `[application.trigger.redis] address` is the default; a trigger's own `address`
+overrides it. Addresses and channels may hold `{{ variable }}` templates, resolved here at start.
+The result is grouped by address, because the executor opens one connection per server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+from spin.errors import SpinError
+from spin.locked import LockedApp, LockedTrigger
+from spin.variables import render
+
+SCHEMES = ("redis", "rediss", "unix")
+
+
+@dataclass
+class AddressSubscriptions:
+    """Everything subscribed on one Redis server: channel -> component ids, in manifest order."""
+
+    address: str
+    channels: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def display_address(self) -> str:
+        return redacted(self.address)
+
+
+def plan_subscriptions(app: LockedApp, triggers: list[LockedTrigger]) -> list[AddressSubscriptions]:
+    """Resolve every Redis trigger of the app; raise SpinError naming the trigger on bad config."""
+    default_address = app.trigger_global_config("redis").get("address")
+    by_address: dict[str, AddressSubscriptions] = {}
+    for trigger in triggers:
+        address = _resolve_address(app, trigger, default_address)
+        channel = _resolve_channel(app, trigger)
+        component = trigger.component
+        if not component:
+            raise SpinError(
+                f"The redis trigger {trigger.id!r} names no component. "
+                'Add `component = "<component id>"` to its [[trigger.redis]] table.'
+            )
+        if component not in app.components:
+            raise SpinError(
+                f"The redis trigger {trigger.id!r} names the component {component!r}, "
+                "which the app does not define. Fix the trigger's `component`."
+            )
+        subscriptions = by_address.setdefault(address, AddressSubscriptions(address))
+        components = subscriptions.channels.setdefault(channel, [])
+        if component not in components:
+            components.append(component)
+    return list(by_address.values())
+
+
+def _resolve_address(app: LockedApp, trigger: LockedTrigger, default: object) -> str:
+    template = trigger.config.get("address", default)
+    if template is None or template == "":
+        raise SpinError(
+            f"The redis trigger {trigger.id!r} has no Redis address. Set `address` in its "
+            "[[trigger.redis]] table, or for the whole app in `[application.trigger.redis] "
+            'address = "redis://localhost:6379"`.'
+        )
+    if not isinstance(template, str):
+        raise SpinError(
+            f"The address of redis trigger {trigger.id!r} must be a string like "
+            f'"redis://localhost:6379", not {template!r}.'
+        )
+    address = render(template, app.variables, what=f"the address of redis trigger {trigger.id!r}")
+    check_address(address, trigger.id)
+    return address
+
+
+def _resolve_channel(app: LockedApp, trigger: LockedTrigger) -> str:
+    template = trigger.config.get("channel")
+    if not isinstance(template, str) or not template:
+        raise SpinError(
+            f"The redis trigger {trigger.id!r} has no channel. Add "
+            '`channel = "<channel name>"` to its [[trigger.redis]] table.'
+        )
+    return render(template, app.variables, what=f"the channel of redis trigger {trigger.id!r}")
+
+
+def check_address(address: str, trigger_id: str) -> None:
+    """Reject an address redis-py could not connect to, with a message that shows the form."""
+    problem = ""
+    try:
+        parts = urlsplit(address)
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError as err:
+        problem = str(err)
+    else:
+        if parts.scheme not in SCHEMES:
+            problem = f"the scheme must be one of {', '.join(SCHEMES)}"
+        elif parts.scheme == "unix" and not parts.path:
+            problem = "a unix:// address needs a socket path"
+        elif parts.scheme != "unix" and not parts.hostname:
+            problem = "it has no host"
+    if problem:
+        raise SpinError(
+            f"The Redis address {redacted(address)!r} of trigger {trigger_id!r} is not valid: "
+            f"{problem}. Use the form redis://[:password@]host[:port][/db]."
+        )
+
+
+def redacted(address: str) -> str:
+    """The address with any password replaced, for logs and messages."""
+    try:
+        parts = urlsplit(address)
+        if parts.password is None:
+            return address
+        user = parts.username or ""
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port is not None else ""
+        netloc = f"{user}:***@{host}{port}"
+    except ValueError:
+        return address
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -1,0 +1,68 @@
+"""Fan-out: every message goes to every component on its channel, concurrently.
+
+Guest calls block (they run Wasm), so each one runs on a worker thread, at most `limiter`
+of them at once. At most `max_pending` messages are in flight; the subscriber waits for a
+free slot before reading on, so a flood of messages cannot pile up without bound.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+import anyio
+from anyio.abc import TaskGroup
+
+log = logging.getLogger("spin.triggers.redis")
+
+
+class RedisGuest(Protocol):
+    """What the dispatcher needs of a loaded component (`spin.runtime.Guest` is one)."""
+
+    id: str
+
+    def handle_redis(self, payload: bytes) -> None: ...
+
+
+class MessageDispatcher:
+    """Runs handlers in `task_group`, so whoever owns the group can wait for them to finish."""
+
+    def __init__(
+        self, task_group: TaskGroup, limiter: anyio.CapacityLimiter, max_pending: int
+    ) -> None:
+        self.task_group = task_group
+        self.limiter = limiter
+        self._slots = anyio.Semaphore(max_pending)
+        self.handled = 0
+        self.failed = 0
+
+    async def dispatch(self, channel: str, payload: bytes, guests: Sequence[RedisGuest]) -> None:
+        """Start handling one message; returns once it is in flight (not when it is done)."""
+        await self._slots.acquire()
+        self.task_group.start_soon(self._fan_out, channel, payload, guests)
+
+    async def _fan_out(self, channel: str, payload: bytes, guests: Sequence[RedisGuest]) -> None:
+        try:
+            async with anyio.create_task_group() as group:
+                for guest in guests:
+                    group.start_soon(self._call, guest, channel, payload)
+        finally:
+            self._slots.release()
+
+    async def _call(self, guest: RedisGuest, channel: str, payload: bytes) -> None:
+        try:
+            await anyio.to_thread.run_sync(
+                guest.handle_redis, payload, limiter=self.limiter, abandon_on_cancel=True
+            )
+        except Exception as err:  # a guest failure must never stop the executor
+            self.failed += 1
+            reason = getattr(err, "reason", None) or f"{type(err).__name__}: {err}"
+            log.error(
+                "component %r failed to handle a message on channel %r: %s",
+                guest.id,
+                channel,
+                reason,
+            )
+        else:
+            self.handled += 1

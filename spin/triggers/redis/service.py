@@ -1,0 +1,143 @@
+"""The running Redis executor: load the components, subscribe, serve, stop cleanly.
+
+Start-up failures (bad config, invalid Wasm, an address that refuses the connection) are
+`SpinError`s. Once serving, a guest failure is only logged, a lost connection is re-established
+(see `subscriber`), and the executor runs until SIGTERM (exit 0) or until Redis stays away for
+longer than `--max-reconnect-time` (exit `EXIT_REDIS_UNAVAILABLE`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import anyio
+
+from spin.runtime import Guest, Runtime, RuntimeConfig
+from spin.trigger import TriggerContext
+from spin.triggers.redis.config import AddressSubscriptions, plan_subscriptions
+from spin.triggers.redis.dispatch import MessageDispatcher
+from spin.triggers.redis.subscriber import ChannelSubscriber, MessageCallback, RedisUnavailable
+
+log = logging.getLogger("spin.triggers.redis")
+
+#: EX_TEMPFAIL from sysexits.h: "try again later", for a supervisor to restart us.
+EXIT_REDIS_UNAVAILABLE = 75
+#: Guest calls running at once (each on a worker thread; wasmtime releases the GIL).
+WORKER_THREADS = max(4, 2 * (os.cpu_count() or 1))
+#: Messages in flight before the subscriber stops reading (backpressure).
+MAX_PENDING_MESSAGES = 8 * WORKER_THREADS
+
+
+async def serve(context: TriggerContext) -> int:
+    plan = plan_subscriptions(context.app, context.triggers)
+    runtime = Runtime(RuntimeConfig.from_context(context))
+    try:
+        guests = await _load_guests(runtime, context, plan)
+        async with anyio.create_task_group() as handlers:
+            dispatcher = MessageDispatcher(
+                handlers, anyio.CapacityLimiter(WORKER_THREADS), MAX_PENDING_MESSAGES
+            )
+            subscribers = [
+                ChannelSubscriber(
+                    subscriptions.address,
+                    list(subscriptions.channels),
+                    _router(dispatcher, subscriptions, guests),
+                    max_reconnect_time=context.extra.get("max_reconnect_time"),
+                )
+                for subscriptions in plan
+            ]
+            await _start(subscribers)
+            _print_active_channels(plan)
+            context.notify_ready()
+            code = await _serve_until_stopped(subscribers, context.stopping)
+            log.debug("draining messages in flight")
+        return code
+    finally:
+        runtime.close()
+
+
+async def _load_guests(
+    runtime: Runtime, context: TriggerContext, plan: list[AddressSubscriptions]
+) -> dict[str, Guest]:
+    """Compile each component once (on a worker thread: compiling can take a while)."""
+    guests: dict[str, Guest] = {}
+    for subscriptions in plan:
+        for components in subscriptions.channels.values():
+            for component_id in components:
+                if component_id not in guests:
+                    guests[component_id] = await anyio.to_thread.run_sync(
+                        runtime.load,
+                        context.app.component(component_id),
+                        context.component_logs(component_id),
+                        context.app.variables,
+                    )
+    return guests
+
+
+def _router(
+    dispatcher: MessageDispatcher, subscriptions: AddressSubscriptions, guests: dict[str, Guest]
+) -> MessageCallback:
+    """The message callback of one connection: its channel -> its components."""
+    by_channel = {
+        channel: [guests[component_id] for component_id in components]
+        for channel, components in subscriptions.channels.items()
+    }
+
+    async def on_message(channel: str, payload: bytes) -> None:
+        await dispatcher.dispatch(channel, payload, by_channel.get(channel, []))
+
+    return on_message
+
+
+async def _start(subscribers: list[ChannelSubscriber]) -> None:
+    started: list[ChannelSubscriber] = []
+    try:
+        for subscriber in subscribers:
+            await subscriber.start()
+            started.append(subscriber)
+    except BaseException:
+        for subscriber in started:
+            await subscriber.close()
+        raise
+
+
+def _print_active_channels(plan: list[AddressSubscriptions]) -> None:
+    lines = []
+    for subscriptions in plan:
+        lines.append(f"Active Channels on {subscriptions.display_address}:")
+        for channel, components in subscriptions.channels.items():
+            lines.append(f"\t{channel}: [{', '.join(components)}]")
+    print("\n".join(lines), file=sys.stdout, flush=True)
+
+
+async def _serve_until_stopped(subscribers: list[ChannelSubscriber], stopping: anyio.Event) -> int:
+    """Serve until a graceful stop (0) or until one server stays unreachable (75); either way,
+    unsubscribe everywhere before returning."""
+    finished = anyio.Event()
+    exit_code = 0
+
+    async def serve_one(subscriber: ChannelSubscriber) -> None:
+        nonlocal exit_code
+        try:
+            await subscriber.serve()
+        except RedisUnavailable as err:
+            log.error("%s Exiting with code %d.", err, EXIT_REDIS_UNAVAILABLE)
+            exit_code = EXIT_REDIS_UNAVAILABLE
+            finished.set()
+
+    async def wait_for_stop() -> None:
+        await stopping.wait()
+        finished.set()
+
+    async with anyio.create_task_group() as serving:
+        for subscriber in subscribers:
+            serving.start_soon(serve_one, subscriber)
+        serving.start_soon(wait_for_stop)
+        await finished.wait()
+        async with anyio.create_task_group() as stoppers:
+            for subscriber in subscribers:
+                stoppers.start_soon(subscriber.stop)
+        serving.cancel_scope.cancel()
+    return exit_code
