@@ -1,0 +1,146 @@
+"""The timer trigger executor: each `[[trigger.timer]]` runs its component on a fixed beat.
+
+Every schedule has its own anyio task that keeps time. A tick starts the guest in a worker
+thread (a fresh instance per run, as the runtime guarantees) and does not wait for it, so the
+beat stays regular; a tick that comes while the previous run is still going is skipped, never
+doubled up. The first run is at start-up. On SIGTERM the beat stops and runs in flight finish.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+import anyio
+import click
+from anyio.abc import TaskStatus
+from spin.trigger.wasm import RUNTIME_OPTIONS, Guest, GuestError, Runtime, RuntimeConfig
+
+from spin.trigger import SpinError, TriggerExecutor
+from spin_trigger_timer.schedule import TRIGGER_TYPE, Schedule, load_schedules
+
+log = logging.getLogger("spin_trigger_timer")
+
+EXPORT = "handle-timer-request"
+
+TEST_OPTION = click.Option(
+    ["--test"], is_flag=True, help="Run each timer component once, then exit."
+)
+
+
+class Timer:
+    """One schedule and the guest it runs."""
+
+    def __init__(self, schedule: Schedule, guest: Guest, limiter: anyio.CapacityLimiter) -> None:
+        self.schedule = schedule
+        self.guest = guest
+        self.limiter = limiter
+        self.running = False
+        self.label = f"timer {schedule.trigger_id!r} (component {schedule.component_id!r})"
+
+    async def fire(self) -> bool:
+        """Run the guest once; False (and an error in the log) if it failed."""
+        self.running = True
+        started = time.perf_counter()
+        try:
+            await anyio.to_thread.run_sync(
+                self.guest.handle_timer, limiter=self.limiter, abandon_on_cancel=True
+            )
+        except GuestError as err:
+            elapsed = (time.perf_counter() - started) * 1000
+            log.error("%s failed after %.1f ms: %s", self.label, elapsed, err.reason)
+            return False
+        finally:
+            self.running = False
+        log.info("%s ran in %.1f ms", self.label, (time.perf_counter() - started) * 1000)
+        return True
+
+    async def keep_time(
+        self, stopping: anyio.Event, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+    ) -> None:
+        """Fire on every tick until `stopping` is set, then wait for the run in flight."""
+        interval = self.schedule.interval
+        async with anyio.create_task_group() as runs:
+            task_status.started()
+            next_tick = anyio.current_time()
+            while not stopping.is_set():
+                if self.running:
+                    log.info("%s: tick skipped, the previous run is still going", self.label)
+                else:
+                    self.running = True  # claimed now, so the next tick cannot start another
+                    runs.start_soon(self.fire)
+                next_tick += interval
+                late = anyio.current_time() - next_tick
+                if late > 0:  # the process was held up (suspended, overloaded): skip, not burst
+                    missed = math.ceil(late / interval)
+                    next_tick += missed * interval
+                    log.warning(
+                        "%s: %d tick(s) missed, the executor fell behind", self.label, missed
+                    )
+                with anyio.move_on_after(next_tick - anyio.current_time()):
+                    await stopping.wait()
+
+
+class TimerTrigger(TriggerExecutor):
+    trigger_type = TRIGGER_TYPE
+    summary = "Run the app's timer components, each every `interval_secs / speedup` seconds."
+    options = (*RUNTIME_OPTIONS, TEST_OPTION)
+
+    async def run(self) -> int | None:
+        schedules = load_schedules(self.context.app)
+        runtime = Runtime(RuntimeConfig.from_context(self.context))
+        try:
+            guests = await anyio.to_thread.run_sync(self._load_guests, runtime, schedules)
+            limiter = anyio.CapacityLimiter(max(1, len(schedules)))
+            timers = [Timer(s, guests[s.component_id], limiter) for s in schedules]
+            if self.context.extra.get("test"):
+                return await self._run_each_once(timers)
+            await self._run_until_stopped(timers)
+            return None
+        finally:
+            runtime.close()
+
+    def _load_guests(self, runtime: Runtime, schedules: list[Schedule]) -> dict[str, Guest]:
+        """Compile every scheduled component once, before the first tick (errors stop us)."""
+        app = self.context.app
+        guests: dict[str, Guest] = {}
+        for schedule in schedules:
+            component_id = schedule.component_id
+            if component_id in guests:
+                continue
+            guest = runtime.load(
+                app.component(component_id),
+                self.context.component_logs(component_id),
+                app.variables,
+            )
+            if EXPORT not in guest.exports:
+                raise SpinError(
+                    f"Component {component_id!r} (timer trigger {schedule.trigger_id!r}) does "
+                    f"not export `{EXPORT}`. A timer component exports "
+                    f"`{EXPORT}: func()`, or is a core module exporting a "
+                    f"`{EXPORT}` function without parameters."
+                )
+            guests[component_id] = guest
+        return guests
+
+    async def _run_each_once(self, timers: list[Timer]) -> int:
+        """`--test`: each component once, in manifest order; exit 1 if any failed."""
+        done: set[str] = set()
+        failed = 0
+        for timer in timers:
+            if timer.schedule.component_id in done:
+                continue
+            done.add(timer.schedule.component_id)
+            failed += not await timer.fire()
+        return 1 if failed else 0
+
+    async def _run_until_stopped(self, timers: list[Timer]) -> None:
+        stopping = self.context.stopping
+        async with anyio.create_task_group() as group:
+            for timer in timers:
+                await group.start(timer.keep_time, stopping)
+                log.info("%s: every %gs", timer.label, timer.schedule.interval)
+            self.context.notify_ready()
+            await stopping.wait()
+            log.info("stopping: no new ticks, waiting for runs in flight")
