@@ -60,7 +60,11 @@ class Component:
 
 @dataclass(frozen=True)
 class Trigger:
-    """One `[[trigger.<type>]]` entry; `config` holds every key but `id` (opaque to spin up)."""
+    """One `[[trigger.<type>]]` entry.
+
+    `config` holds the trigger's own keys (opaque to spin up), everything but `id` and
+    `component`; a `components` map is kept there with its inline components replaced by ids.
+    """
 
     id: str
     trigger_type: str
@@ -82,6 +86,9 @@ class AppManifest:
     triggers: tuple[Trigger, ...] = ()
     components: dict[str, Component] = field(default_factory=dict)
     manifest_version: int = 2
+    #: `[supervisor.<type>]` overrides of the supervision policy (our extension; see
+    #: docs/operations.md), by trigger type.
+    supervisor: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def app_dir(self) -> Path:
@@ -96,6 +103,12 @@ class AppManifest:
 
     def components_of(self, trigger_type: str) -> list[str]:
         """The ids of the components that triggers of this type call."""
-        return [
-            t.component for t in self.triggers if t.trigger_type == trigger_type and t.component
-        ]
+        ids: list[str] = []
+        for trigger in self.triggers:
+            if trigger.trigger_type != trigger_type:
+                continue
+            if trigger.component:
+                ids.append(trigger.component)
+            for named in trigger.config.get("components", {}).values():
+                ids.extend(named)
+        return list(dict.fromkeys(ids))
