@@ -16,8 +16,9 @@ from urllib.parse import unquote, urlparse
 from spin.errors import SpinError
 
 if TYPE_CHECKING:  # executors read locked apps without loading the manifest package
-    from spin.manifest.model import AppManifest, Component
+    from spin.manifest.model import AppManifest, Component, Variable
 
+#: The version we write; we read versions 0 and 1, as Spin does.
 LOCK_VERSION = 1
 LOCK_FILE_NAME = "spin.lock"
 
@@ -38,73 +39,96 @@ def path_from_url(url: str) -> Path:
 def lock_app(app: AppManifest, extra_env: dict[str, str] | None = None) -> dict[str, Any]:
     """Resolve a loaded manifest into a locked-app document (a JSON-ready dict).
 
-    `extra_env` (from `spin up -e KEY=VALUE`) is added to every component's environment and
-    wins over the manifest's values.
+    The keys follow Spin's `spin.lock`; like Spin, empty values are left out. `extra_env` (from
+    `spin up -e KEY=VALUE`) is added to every component's environment and wins over the
+    manifest's values.
     """
-    metadata: dict[str, Any] = {"name": app.name}
-    if app.version:
-        metadata["version"] = app.version
-    if app.description:
-        metadata["description"] = app.description
-    if app.authors:
-        metadata["authors"] = list(app.authors)
-    metadata["origin"] = file_url(app.path)
-    metadata["triggers"] = {
-        trigger_type: dict(app.trigger_global_config.get(trigger_type, {}))
-        for trigger_type in sorted({*app.trigger_types(), *app.trigger_global_config})
-    }
-    variables: dict[str, Any] = {}
-    for name, var in sorted(app.variables.items()):
-        entry: dict[str, Any] = {"secret": var.secret}
-        if var.default is not None:
-            entry["default"] = var.default
-        variables[name] = entry
-    triggers = []
-    for trigger in app.triggers:
-        config = dict(trigger.config)
-        if trigger.component is not None:
-            config["component"] = trigger.component
-        triggers.append(
-            {"id": trigger.id, "trigger_type": trigger.trigger_type, "trigger_config": config}
-        )
-    components = [_lock_component(c, extra_env or {}) for c in app.components.values()]
     return {
         "spin_lock_version": LOCK_VERSION,
-        "metadata": metadata,
-        "variables": variables,
-        "triggers": triggers,
-        "components": components,
+        "metadata": _app_metadata(app),
+        "variables": {name: _variable(var) for name, var in sorted(app.variables.items())},
+        "triggers": [
+            {
+                "id": trigger.id,
+                "trigger_type": trigger.trigger_type,
+                "trigger_config": _trigger_config(trigger.config, trigger.component),
+            }
+            for trigger in app.triggers
+        ],
+        "components": [_lock_component(c, extra_env or {}) for c in app.components.values()],
     }
+
+
+def _app_metadata(app: AppManifest) -> dict[str, Any]:
+    """`name`, `version`, ..., `origin`, the global config of each trigger type in `triggers`,
+    and (as Spin adds for single-type apps) `trigger` with that config and its `type`."""
+    types = app.trigger_types()
+    triggers = {
+        trigger_type: dict(app.trigger_global_config.get(trigger_type, {}))
+        for trigger_type in sorted({*types, *app.trigger_global_config})
+    }
+    metadata: dict[str, Any] = _non_empty(
+        name=app.name,
+        version=app.version,
+        description=app.description,
+        authors=list(app.authors),
+    )
+    metadata["origin"] = file_url(app.path)
+    metadata["triggers"] = triggers
+    if len(types) == 1:
+        metadata["trigger"] = {**triggers[types[0]], "type": types[0]}
+    return metadata
+
+
+def _variable(var: Variable) -> dict[str, Any]:
+    """A required variable is one without a default."""
+    entry: dict[str, Any] = {}
+    if var.default is not None:
+        entry["default"] = var.default
+    if var.secret:
+        entry["secret"] = True
+    return entry
+
+
+def _trigger_config(config: dict[str, Any], component: str | None) -> dict[str, Any]:
+    locked = dict(config)
+    if component is not None:
+        locked["component"] = component
+    return locked
 
 
 def _lock_component(component: Component, extra_env: dict[str, str]) -> dict[str, Any]:
     source = component.source
-    content: dict[str, Any] = {}
+    locked_source: dict[str, Any] = {"content_type": "application/wasm"}
     if source.path is not None:
-        content["source"] = file_url(source.path)
+        locked_source["source"] = file_url(source.path)
     else:
-        content["source"] = source.url
-        if source.digest:
-            content["digest"] = source.digest
-    metadata: dict[str, Any] = {
-        "allowed_outbound_hosts": list(component.allowed_outbound_hosts),
-        "key_value_stores": list(component.key_value_stores),
-        "sqlite_databases": list(component.sqlite_databases),
-        "ai_models": list(component.ai_models),
-    }
-    if component.description:
-        metadata["description"] = component.description
-    return {
-        "id": component.id,
-        "metadata": metadata,
-        "source": {"content_type": "application/wasm", "content": content},
-        "env": {**component.environment, **extra_env},
-        "files": [
-            {"content": {"source": file_url(m.source)}, "path": m.destination}
-            for m in component.files
-        ],
-        "config": dict(component.variables),
-    }
+        locked_source["source"] = source.url
+        locked_source["digest"] = source.digest
+    metadata = _non_empty(
+        description=component.description,
+        allowed_outbound_hosts=list(component.allowed_outbound_hosts),
+        key_value_stores=list(component.key_value_stores),
+        databases=list(component.sqlite_databases),
+        ai_models=list(component.ai_models),
+        build=component.build,
+    )
+    locked: dict[str, Any] = {"id": component.id}
+    if metadata:
+        locked["metadata"] = metadata
+    locked["source"] = locked_source
+    locked.update(
+        _non_empty(
+            env={**component.environment, **extra_env},
+            files=[{"source": file_url(m.source), "path": m.destination} for m in component.files],
+            config=dict(component.variables),
+        )
+    )
+    return locked
+
+
+def _non_empty(**values: Any) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value}
 
 
 def write_lock(document: dict[str, Any], working_dir: Path) -> Path:
@@ -113,6 +137,14 @@ def write_lock(document: dict[str, Any], working_dir: Path) -> Path:
     path = working_dir / LOCK_FILE_NAME
     path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
     return path
+
+
+def _content_source(content: dict[str, Any]) -> str:
+    """The `source` URL of a content reference: flattened into its parent as in Spin's format,
+    or (as the first lock files of this project wrote it) nested under `content`."""
+    if "source" in content:
+        return str(content["source"])
+    return str(content["content"]["source"])
 
 
 @dataclass(frozen=True)
@@ -127,7 +159,7 @@ class LockedComponent:
 
     @property
     def source_path(self) -> Path:
-        return path_from_url(self.raw["source"]["content"]["source"])
+        return path_from_url(_content_source(self.raw["source"]))
 
     @property
     def env(self) -> dict[str, str]:
@@ -137,7 +169,7 @@ class LockedComponent:
     def files(self) -> list[tuple[Path, str]]:
         """(host path, guest path) pairs."""
         files = self.raw.get("files", [])
-        return [(path_from_url(f["content"]["source"]), f["path"]) for f in files]
+        return [(path_from_url(_content_source(f)), f["path"]) for f in files]
 
     @property
     def config(self) -> dict[str, str]:
@@ -182,9 +214,9 @@ class LockedApp:
             document = json.loads(path.read_text())
         except (OSError, ValueError) as err:
             raise SpinError(f"Cannot read the locked app {path}: {err}.") from err
-        if not isinstance(document, dict) or document.get("spin_lock_version") != LOCK_VERSION:
+        if not isinstance(document, dict) or document.get("spin_lock_version") not in (0, 1):
             raise SpinError(
-                f"The locked app {path} is not a spin.lock of version {LOCK_VERSION}. "
+                f"The locked app {path} is not a spin.lock of version 0 or 1. "
                 "Re-run `spin up` to regenerate it."
             )
         return cls(document)
