@@ -112,8 +112,10 @@ def prepare(manifest: AppManifest, extra_env: dict[str, str], working_dir: Path)
 
 def launch_plan(prepared: PreparedApp, trailing: Sequence[str]) -> LaunchPlan:
     """What the supervisor runs: each executor with its share of the trailing options."""
-    policies = getattr(prepared.manifest, "supervisor", None) or {}
-    return LaunchPlan(executors=route_options(prepared.launches, trailing), policies=policies)
+    return LaunchPlan(
+        executors=route_options(prepared.launches, trailing),
+        policies=prepared.manifest.supervisor,
+    )
 
 
 def require_single_type(manifest: AppManifest, *, exec_mode: bool) -> None:
