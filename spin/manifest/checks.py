@@ -58,7 +58,9 @@ class Checker:
         raise ManifestError(self.file, field, problem, fix)
 
     def wrong_type(self, field: str, value: object, expected: str, fix: str = "") -> NoReturn:
-        self.fail(field, f"expected {expected}, found {toml_type(value)}.", fix)
+        self.fail(
+            field, f"expected {expected}, found {toml_type(value)}.", fix or f"Make it {expected}."
+        )
 
     def table(self, value: object, field: str, fix: str = "") -> dict[str, Any]:
         if not isinstance(value, dict):
