@@ -114,6 +114,21 @@ async def _run_until_stopped(executor: TriggerExecutor) -> int:
     return exit_code
 
 
+def _sole_exception(group: BaseExceptionGroup) -> BaseException:
+    """Task groups wrap what `run()` raises; one error (say a SpinError) is reported as itself."""
+    leaves: list[BaseException] = []
+
+    def collect(error: BaseException) -> None:
+        if isinstance(error, BaseExceptionGroup):
+            for inner in error.exceptions:
+                collect(inner)
+        else:
+            leaves.append(error)
+
+    collect(group)
+    return leaves[0] if len(leaves) == 1 else group
+
+
 def run_executor(executor_class: type[TriggerExecutor], params: dict[str, Any]) -> NoReturn:
     """Load the app, build the context and run the executor to its exit code."""
     configure_logging()
@@ -133,6 +148,8 @@ def run_executor(executor_class: type[TriggerExecutor], params: dict[str, Any]) 
         try:
             executor = executor_class(context)
             code = anyio.run(_run_until_stopped, executor)
+        except BaseExceptionGroup as group:
+            raise _sole_exception(group) from None
         finally:
             context.close()
         sys.exit(code)
