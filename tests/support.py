@@ -83,3 +83,31 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+
+
+WAT_DIR = Path(__file__).parent / "wat"
+
+
+def wat_component(
+    wat_name: str,
+    out_dir: Path,
+    *,
+    component_id: str | None = None,
+    env: dict[str, str] | None = None,
+    files: list[tuple[Path, str]] | None = None,
+    config: dict[str, str] | None = None,
+):  # -> spin.locked.LockedComponent
+    """A locked component whose source is `tests/wat/<wat_name>.wat`, compiled into `out_dir`."""
+    from spin.locked import LockedComponent
+
+    wasm = wat_to_wasm(WAT_DIR / f"{wat_name}.wat", out_dir)
+    return LockedComponent({
+        "id": component_id or wat_name.replace("_", "-"),
+        "source": {"content_type": "application/wasm", "content": {"source": wasm.as_uri()}},
+        "env": env or {},
+        "files": [
+            {"content": {"source": host.resolve().as_uri()}, "path": guest}
+            for host, guest in files or []
+        ],
+        "config": config or {},
+    })

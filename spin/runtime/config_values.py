@@ -1,0 +1,35 @@
+"""A component's configuration values (`[component.config]` / `variables`), as guests ask
+for them through `spin-config::get-config` (Spin 1.x) or the variables interfaces."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from spin.variables import render
+
+
+class UnknownKey(Exception):
+    """The component has no configuration key of that name."""
+
+
+class ComponentConfig:
+    """The component's `config` templates, resolved on demand against the app's variables."""
+
+    def __init__(
+        self, component_id: str, templates: Mapping[str, str],
+        variables: Mapping[str, Mapping[str, Any]],
+    ) -> None:
+        self.component_id = component_id
+        self._templates = dict(templates)
+        self._variables = variables
+
+    def get(self, key: str) -> str:
+        """The value of `key`; raises `UnknownKey`, or `SpinError` when a variable has no value."""
+        template = self._templates.get(key)
+        if template is None:
+            raise UnknownKey(key)
+        return render(
+            template, self._variables, what=f"component {self.component_id!r} config {key!r}"
+        )
+

@@ -1,0 +1,189 @@
+"""Core Wasm modules: Spin 1.x SDK modules (old canonical ABI) and WASI preview 1 commands.
+
+The module is compiled and linked once (`InstancePre`); each call instantiates it in a new
+`Store` with its own WASI context, limits and captured output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import wasmtime
+
+from spin.errors import SpinError
+from spin.locked import LockedComponent
+from spin.runtime.config_values import ComponentConfig
+from spin.runtime.engine import WasmEngine
+from spin.runtime.errors import GuestError
+from spin.runtime.files import MountedFiles
+from spin.runtime.guest import COMMAND_ENTRY, Guest, core_module_kind
+from spin.runtime.http_types import HttpRequest, HttpResponse
+from spin.runtime.limits import CallLimits
+from spin.runtime.spin1_abi import (
+    AbiError,
+    GuestMemory,
+    I32Function,
+    lift_redis_result,
+    lift_response,
+    lower_request,
+)
+from spin.runtime.spin1_host import HostTrap, define_spin1_imports, take_host_failure
+from spin.runtime.wasi import CapturedOutput, wasi_config
+from spin.trigger.component_logs import ComponentLogs
+
+T = TypeVar("T")
+
+#: What a failed call can raise from inside wasmtime or the ABI layer.
+CALL_FAILURES = (wasmtime.Trap, wasmtime.WasmtimeError, AbiError, HostTrap)
+
+Action = Callable[[wasmtime.Store, wasmtime.Instance], T]
+
+
+class CoreModuleGuest(Guest):
+    def __init__(
+        self,
+        component: LockedComponent,
+        module: wasmtime.Module,
+        *,
+        engine: WasmEngine,
+        limits: CallLimits,
+        logs: ComponentLogs,
+        config: ComponentConfig,
+        files: MountedFiles,
+    ) -> None:
+        self.id = component.id
+        self.exports = frozenset(export.name for export in module.exports)
+        kind = core_module_kind(self.exports)
+        if kind is None:
+            raise SpinError(
+                f"Component {self.id!r} ({component.source_path}) is a core Wasm module that "
+                "exports neither a Spin handler (`handle-http-request`, `handle-redis-message`, "
+                f"`handle-timer-request` with `canonical_abi_realloc`) nor `{COMMAND_ENTRY}`. "
+                "Build it with a Spin SDK, or as a WASI command for WAGI."
+            )
+        self.kind = kind
+        self._engine = engine
+        self._limits = limits
+        self._logs = logs
+        self._files = files
+        self._env = sorted(component.env.items())
+        linker = wasmtime.Linker(engine.engine)
+        linker.define_wasi()
+        define_spin1_imports(linker, module, config)
+        try:
+            self._pre = linker.instantiate_pre(module)
+        except wasmtime.WasmtimeError as err:
+            raise SpinError(
+                f"Component {self.id!r} ({component.source_path}) cannot be linked: {err}"
+            ) from None
+
+    # -- the calls -----------------------------------------------------------------------
+
+    def handle_http(self, request: HttpRequest) -> HttpResponse:
+        self._require("handle-http-request", "spin1")
+
+        def call(store: wasmtime.Store, instance: wasmtime.Instance) -> HttpResponse:
+            exports = instance.exports(store)
+            memory = GuestMemory(store, exports)
+            handler = self._i32_export(store, exports, "handle-http-request")
+            result = handler(*lower_request(memory, request))
+            return lift_response(memory, result)
+
+        return self._run(call)[0]
+
+    def handle_redis(self, payload: bytes) -> None:
+        self._require("handle-redis-message", "spin1")
+
+        def call(store: wasmtime.Store, instance: wasmtime.Instance) -> int | None:
+            exports = instance.exports(store)
+            memory = GuestMemory(store, exports)
+            handler = self._i32_export(store, exports, "handle-redis-message")
+            return lift_redis_result(memory, handler(*memory.put_bytes(payload)))
+
+        error = self._run(call)[0]
+        if error is not None:
+            raise GuestError(self.id, f"handle-redis-message returned error {error}")
+
+    def handle_timer(self) -> None:
+        self._require("handle-timer-request", None)
+
+        def call(store: wasmtime.Store, instance: wasmtime.Instance) -> None:
+            self._i32_export(store, instance.exports(store), "handle-timer-request")()
+
+        self._run(call)
+
+    def run_command(self, argv: list[str], env: dict[str, str], stdin: bytes) -> bytes:
+        self._require(COMMAND_ENTRY, None)
+
+        def call(store: wasmtime.Store, instance: wasmtime.Instance) -> None:
+            start = instance.exports(store)[COMMAND_ENTRY]
+            assert isinstance(start, wasmtime.Func)
+            try:
+                start(store)
+            except wasmtime.ExitTrap as exit_trap:
+                if exit_trap.code != 0:
+                    raise GuestError(self.id, f"exited with status {exit_trap.code}") from None
+
+        _, stdout = self._run(
+            call, argv=argv, env=[*self._env, *env.items()], stdin=stdin, capture_stdout=True
+        )
+        return stdout
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _require(self, export: str, kind: str | None) -> None:
+        if export not in self.exports or (kind is not None and self.kind != kind):
+            raise GuestError(self.id, f"the module does not export `{export}`")
+
+    def _i32_export(self, store: wasmtime.Store, exports: object, name: str) -> I32Function:
+        func = exports[name]  # type: ignore[index]
+        if not isinstance(func, wasmtime.Func):
+            raise AbiError(f"`{name}` is not a function")
+        return I32Function(store, func)
+
+    def _run(
+        self,
+        action: Action[T],
+        *,
+        argv: list[str] | None = None,
+        env: list[tuple[str, str]] | None = None,
+        stdin: bytes | None = None,
+        capture_stdout: bool = False,
+    ) -> tuple[T, bytes]:
+        """Run `action` on a fresh instance; returns its result and (if captured) stdout."""
+        stdout, stderr = CapturedOutput(f"{self.id}-stdout"), CapturedOutput(f"{self.id}-stderr")
+        store: wasmtime.Store | None = None
+        instance: wasmtime.Instance | None = None
+        try:
+            store = wasmtime.Store(self._engine.engine)
+            store.set_wasi(wasi_config(
+                argv=argv or [], env=self._env if env is None else env,
+                preopens=self._files.preopens, stdout=stdout, stderr=stderr, stdin=stdin,
+            ))
+            self._limits.apply(store)
+            take_host_failure()
+            instance = self._pre.instantiate(store)
+            result = action(store, instance)
+            return result, stdout.read() if capture_stdout else b""
+        except CALL_FAILURES as err:
+            reason = take_host_failure() or self._limits.explain(
+                err, _memory_size(store, instance)
+            )
+            raise GuestError(self.id, reason) from None
+        finally:
+            if not capture_stdout:
+                self._logs.write_stdout(stdout.read())
+            self._logs.write_stderr(stderr.read())
+            stdout.close()
+            stderr.close()
+
+    def close(self) -> None:
+        self._files.close()
+
+
+def _memory_size(store: wasmtime.Store | None, instance: wasmtime.Instance | None) -> int | None:
+    if store is None or instance is None:
+        return None
+    memory = instance.exports(store).get("memory")
+    return memory.data_len(store) if isinstance(memory, wasmtime.Memory) else None

@@ -1,0 +1,95 @@
+"""The wasmtime engine shared by every guest: one per executor process.
+
+It owns the epoch ticker (the clock that per-call deadlines are measured in) and the on-disk
+cache of compiled artefacts, so that a restarted executor deserializes its guests in
+milliseconds instead of compiling them again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+from importlib.metadata import version
+from pathlib import Path
+from typing import TypeVar
+
+import wasmtime
+import wasmtime.component
+
+from spin.runtime.config import RuntimeConfig
+
+log = logging.getLogger("spin.runtime")
+
+#: Seconds per epoch tick: the granularity of deadlines.
+EPOCH_TICK = 0.01
+
+#: Settings that change the generated code; part of every cache key.
+ENGINE_FLAVOUR = "epoch-interruption;component-model"
+
+Artefact = TypeVar("Artefact", wasmtime.Module, wasmtime.component.Component)
+
+
+class WasmEngine:
+    """A wasmtime `Engine` with epoch interruption, its ticker thread and the artefact cache."""
+
+    def __init__(self, config: RuntimeConfig) -> None:
+        wasm_config = wasmtime.Config()
+        wasm_config.epoch_interruption = True
+        wasm_config.wasm_component_model = True
+        if config.cache_config is not None:
+            wasm_config.cache = str(config.cache_config)
+        self.engine = wasmtime.Engine(wasm_config)
+        self.cache_dir = config.cache_dir if config.cache_config is None else None
+        self._stop = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, name="wasm-epoch-ticker", daemon=True)
+        self._ticker.start()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(EPOCH_TICK):
+            self.engine.increment_epoch()
+
+    @staticmethod
+    def ticks_for(seconds: float) -> int:
+        """Epoch ticks that cover `seconds` (at least one)."""
+        return max(1, round(seconds / EPOCH_TICK))
+
+    def compile(self, wasm: bytes, kind: type[Artefact]) -> Artefact:
+        """Compile a module or component, through the on-disk cache when there is one."""
+        cached = self.cache_path(wasm)
+        if cached is not None and cached.exists():
+            try:
+                return kind.deserialize_file(self.engine, str(cached))
+            except wasmtime.WasmtimeError as err:
+                log.warning("ignoring unusable cache entry %s: %s", cached, err)
+        artefact = kind(self.engine, wasm)
+        if cached is not None:
+            self._store(cached, bytes(artefact.serialize()))
+        return artefact
+
+    def cache_path(self, wasm: bytes) -> Path | None:
+        """Where the compiled form of `wasm` is cached: keyed by content, wasmtime and flavour."""
+        if self.cache_dir is None:
+            return None
+        key = hashlib.sha256()
+        key.update(wasm)
+        key.update(f"\0wasmtime-{version('wasmtime')}\0{ENGINE_FLAVOUR}".encode())
+        return self.cache_dir / f"{key.hexdigest()}.cwasm"
+
+    @staticmethod
+    def _store(path: Path, data: bytes) -> None:
+        """Write a cache entry atomically; a cache that cannot be written is only a warning."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".cwasm")
+            with os.fdopen(fd, "wb") as file:
+                file.write(data)
+            os.replace(tmp, path)
+        except OSError as err:
+            log.warning("cannot write the compiled-Wasm cache %s: %s", path, err)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._ticker.join()

@@ -1,0 +1,64 @@
+"""A loaded guest: what the executors call. One class per kind of Wasm behind one interface.
+
+Every call is synchronous and blocking (executors run it on a worker thread), happens in a fresh
+instance, enforces the deadline and memory limit, sends the guest's stdout/stderr to its
+component logs, and raises `GuestError` for anything that went wrong inside the guest.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from spin.runtime.errors import GuestError
+from spin.runtime.http_types import HttpRequest, HttpResponse
+
+#: Export names that make a core module a Spin 1.x guest (with `canonical_abi_realloc`).
+SPIN1_HANDLERS = ("handle-http-request", "handle-redis-message", "handle-timer-request")
+COMMAND_ENTRY = "_start"
+
+
+def wasm_layer(wasm: bytes) -> str:
+    """"module" or "component", from the binary's header; raises ValueError if not Wasm."""
+    if len(wasm) < 8 or wasm[:4] != b"\0asm":
+        raise ValueError("not a WebAssembly binary (no \\0asm header)")
+    return "component" if int.from_bytes(wasm[6:8], "little") == 1 else "module"
+
+
+def core_module_kind(exports: frozenset[str]) -> str | None:
+    """"spin1", "command" or None (nothing we can call) for a core module's exports."""
+    if "canonical_abi_realloc" in exports and any(h in exports for h in SPIN1_HANDLERS):
+        return "spin1"
+    if COMMAND_ENTRY in exports:
+        return "command"
+    return None
+
+
+class Guest(ABC):
+    """A compiled, linked guest, ready for calls from any thread."""
+
+    id: str
+    kind: str  # "spin1", "component" or "command"
+    exports: frozenset[str]
+
+    def _unsupported(self, what: str) -> GuestError:
+        return GuestError(self.id, f"a {self.kind} guest cannot {what}")
+
+    @abstractmethod
+    def handle_http(self, request: HttpRequest) -> HttpResponse:
+        """Spin 1.x `handle-http-request` or component `fermyon:spin/inbound-http`."""
+
+    @abstractmethod
+    def run_command(self, argv: list[str], env: dict[str, str], stdin: bytes) -> bytes:
+        """Run a WASI command's `_start`; returns what it wrote to stdout."""
+
+    @abstractmethod
+    def handle_redis(self, payload: bytes) -> None:
+        """Spin 1.x `handle-redis-message` or component `fermyon:spin/inbound-redis`."""
+
+    @abstractmethod
+    def handle_timer(self) -> None:
+        """The `handle-timer-request` export (core module or component)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release what the guest holds on the host (staged files)."""

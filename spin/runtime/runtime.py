@@ -1,0 +1,88 @@
+"""The runtime executors hold: one engine, and `load` to turn a locked component into a Guest."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import wasmtime
+
+from spin.errors import SpinError
+from spin.locked import LockedComponent
+from spin.runtime.config import RuntimeConfig
+from spin.runtime.config_values import ComponentConfig
+from spin.runtime.core_guest import CoreModuleGuest
+from spin.runtime.engine import WasmEngine
+from spin.runtime.files import MountedFiles
+from spin.runtime.guest import Guest, wasm_layer
+from spin.runtime.limits import CallLimits
+from spin.trigger.component_logs import ComponentLogs
+
+
+class Runtime:
+    """Compiles (through the cache) and links guests; shared by all of an executor's threads."""
+
+    def __init__(self, config: RuntimeConfig) -> None:
+        self.config = config
+        self.engine = WasmEngine(config)
+        self.limits = CallLimits.from_config(config)
+        self._guests: list[Guest] = []
+        self._lock = threading.Lock()
+
+    def load(
+        self,
+        component: LockedComponent,
+        logs: ComponentLogs,
+        variables: dict[str, dict[str, Any]] | None = None,
+    ) -> Guest:
+        """Compile, detect the kind and link one component; a clear SpinError if it can't be."""
+        path = component.source_path
+        wasm = _read_wasm(component.id, path)
+        config = ComponentConfig(component.id, component.config, variables or {})
+        try:
+            layer = wasm_layer(wasm)
+            files = MountedFiles(
+                component.id, component.files,
+                writable=self.config.allow_transient_write, work_dir=self.config.transient_dir,
+            )
+            if layer == "component":
+                from spin.runtime.component import ComponentGuest
+
+                compiled = self.engine.compile(wasm, wasmtime.component.Component)
+                guest: Guest = ComponentGuest(
+                    component, compiled, engine=self.engine, limits=self.limits, logs=logs,
+                    config=config, files=files,
+                )
+            else:
+                module = self.engine.compile(wasm, wasmtime.Module)
+                guest = CoreModuleGuest(
+                    component, module, engine=self.engine, limits=self.limits, logs=logs,
+                    config=config, files=files,
+                )
+        except (ValueError, wasmtime.WasmtimeError) as err:
+            raise SpinError(
+                f"Component {component.id!r}: {path} is not a valid Wasm module or component: "
+                f"{str(err).strip().splitlines()[0] if str(err).strip() else err}. "
+                "Rebuild it, or fix the component's `source` in the manifest."
+            ) from None
+        with self._lock:
+            self._guests.append(guest)
+        return guest
+
+    def close(self) -> None:
+        with self._lock:
+            guests, self._guests = self._guests, []
+        for guest in guests:
+            guest.close()
+        self.engine.close()
+
+
+def _read_wasm(component_id: str, path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise SpinError(
+            f"Component {component_id!r}: cannot read its Wasm file {path}: {err.strerror}. "
+            "Build the component, or fix its `source` in the manifest."
+        ) from None
