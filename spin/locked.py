@@ -7,6 +7,7 @@ it to `<working dir>/spin.lock` and hands executors its URL in `SPIN_LOCKED_URL`
 
 from __future__ import annotations
 
+import datetime
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,8 +136,15 @@ def write_lock(document: dict[str, Any], working_dir: Path) -> Path:
     """Write `spin.lock` into the working directory and return its path."""
     working_dir.mkdir(parents=True, exist_ok=True)
     path = working_dir / LOCK_FILE_NAME
-    path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+    path.write_text(json.dumps(document, indent=2, sort_keys=True, default=_iso_text) + "\n")
     return path
+
+
+def _iso_text(value: object) -> str:
+    """TOML dates and times (kept as they are in opaque trigger config) become ISO 8601 text."""
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} cannot be written to a locked app")
 
 
 def _content_source(content: dict[str, Any]) -> str:
