@@ -15,6 +15,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from spin.errors import SpinError
+from spin.runtime.errors import GuestError
 from spin.triggers.redis.backoff import Backoff
 from spin.triggers.redis.dispatch import MessageDispatcher
 from spin.triggers.redis.subscriber import ChannelSubscriber, RedisUnavailable
@@ -157,7 +158,7 @@ class FailingGuest:
     id = "broken"
 
     def handle_redis(self, payload: bytes) -> None:
-        raise RuntimeError("guest trapped")
+        raise GuestError(self.id, "guest trapped")
 
 
 async def test_dispatch_fans_out_concurrently_and_survives_failures(
@@ -166,7 +167,7 @@ async def test_dispatch_fans_out_concurrently_and_survives_failures(
     barrier = threading.Barrier(2)
     one, two = BarrierGuest("one", barrier), BarrierGuest("two", barrier)
     async with anyio.create_task_group() as handlers:
-        dispatcher = MessageDispatcher(handlers, anyio.CapacityLimiter(4), max_pending=2)
+        dispatcher = MessageDispatcher(handlers, anyio.CapacityLimiter(4), max_pending=3)
         await dispatcher.dispatch("events", b"hello", [one, FailingGuest(), two])
     assert one.payloads == two.payloads == [b"hello"]
     assert (dispatcher.handled, dispatcher.failed) == (2, 1)

@@ -1,8 +1,8 @@
 """Fan-out: every message goes to every component on its channel, concurrently.
 
 Guest calls block (they run Wasm), so each one runs on a worker thread, at most `limiter`
-of them at once. At most `max_pending` messages are in flight; the subscriber waits for a
-free slot before reading on, so a flood of messages cannot pile up without bound.
+of them at once. At most `max_pending` calls are in flight; the subscriber waits for a free
+slot before reading on, so a flood of messages cannot pile up without bound.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from typing import Protocol
 
 import anyio
 from anyio.abc import TaskGroup
+
+from spin.runtime.errors import GuestError
 
 log = logging.getLogger("spin.triggers.redis")
 
@@ -38,31 +40,30 @@ class MessageDispatcher:
         self.failed = 0
 
     async def dispatch(self, channel: str, payload: bytes, guests: Sequence[RedisGuest]) -> None:
-        """Start handling one message; returns once it is in flight (not when it is done)."""
-        await self._slots.acquire()
-        self.task_group.start_soon(self._fan_out, channel, payload, guests)
-
-    async def _fan_out(self, channel: str, payload: bytes, guests: Sequence[RedisGuest]) -> None:
-        try:
-            async with anyio.create_task_group() as group:
-                for guest in guests:
-                    group.start_soon(self._call, guest, channel, payload)
-        finally:
-            self._slots.release()
+        """Start one call per component; returns once they are in flight (not when done)."""
+        for guest in guests:
+            await self._slots.acquire()
+            self.task_group.start_soon(self._call, guest, channel, payload)
 
     async def _call(self, guest: RedisGuest, channel: str, payload: bytes) -> None:
         try:
             await anyio.to_thread.run_sync(
                 guest.handle_redis, payload, limiter=self.limiter, abandon_on_cancel=True
             )
-        except Exception as err:  # a guest failure must never stop the executor
+        except GuestError as err:
             self.failed += 1
-            reason = getattr(err, "reason", None) or f"{type(err).__name__}: {err}"
             log.error(
                 "component %r failed to handle a message on channel %r: %s",
                 guest.id,
                 channel,
-                reason,
+                err.reason,
+            )
+        except Exception:  # a bug on our side: show it, but keep serving the other messages
+            self.failed += 1
+            log.exception(
+                "component %r: internal error handling a message on channel %r", guest.id, channel
             )
         else:
             self.handled += 1
+        finally:
+            self._slots.release()

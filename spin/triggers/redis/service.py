@@ -26,8 +26,8 @@ log = logging.getLogger("spin.triggers.redis")
 EXIT_REDIS_UNAVAILABLE = 75
 #: Guest calls running at once (each on a worker thread; wasmtime releases the GIL).
 WORKER_THREADS = max(4, 2 * (os.cpu_count() or 1))
-#: Messages in flight before the subscriber stops reading (backpressure).
-MAX_PENDING_MESSAGES = 8 * WORKER_THREADS
+#: Guest calls in flight (running or queued) before the subscriber stops reading.
+MAX_PENDING_CALLS = 8 * WORKER_THREADS
 
 
 async def serve(context: TriggerContext) -> int:
@@ -37,7 +37,7 @@ async def serve(context: TriggerContext) -> int:
         guests = await _load_guests(runtime, context, plan)
         async with anyio.create_task_group() as handlers:
             dispatcher = MessageDispatcher(
-                handlers, anyio.CapacityLimiter(WORKER_THREADS), MAX_PENDING_MESSAGES
+                handlers, anyio.CapacityLimiter(WORKER_THREADS), MAX_PENDING_CALLS
             )
             subscribers = [
                 ChannelSubscriber(
