@@ -71,6 +71,23 @@ class RedisApp:
         return write_lock(lock_app(load_manifest(manifest)), self.root / "work")
 
 
+class RedisAppV1(RedisApp):
+    """The same app as a version 1 manifest (one trigger per component)."""
+
+    def manifest(self) -> str:
+        lines = [
+            'spin_version = "1"',
+            'name = "redis-app-v1"',
+            f'trigger = {{ type = "redis", address = {toml(self.address or "")} }}',
+        ]
+        for config in self.triggers:
+            wasm = wat_to_wasm(GUESTS[config["component"]], self.root)
+            lines += ["[[component]]", f"id = {toml(config['component'])}"]
+            lines += [f"source = {toml(wasm.name)}", "[component.trigger]"]
+            lines.append(f"channel = {toml(config['channel'])}")
+        return "\n".join(lines) + "\n"
+
+
 def toml(value: str | dict[str, Any]) -> str:
     """A TOML string or inline table (JSON string escapes are valid TOML)."""
     if isinstance(value, dict):
@@ -190,6 +207,16 @@ def test_guest_logs_each_published_payload(
     assert publisher.publish("messages", b"second message") == 1
     executor.wait_for_output(component, "hello from redis")
     executor.wait_for_output(component, "second message")
+
+
+def test_version_1_manifest(
+    tmp_path: Path, redis_server: RedisServer, publisher: redis.Redis, run_executor: Any
+) -> None:
+    app = RedisAppV1(tmp_path, redis_server.url).trigger("v1-channel", "spin1-logger")
+    executor = run_executor(app)
+    executor.wait_ready()
+    publisher.publish("v1-channel", b"from a v1 app")
+    executor.wait_for_output("spin1-logger", "from a v1 app")
 
 
 def test_ready_only_after_subscribing_and_active_channels_printed(

@@ -1,5 +1,6 @@
 """The benchmark's baseline: a plain redis.asyncio subscriber doing what the Redis executor does
-for a guest that prints its payload, minus Wasm: append the payload to a log file and echo it.
+for a guest that prints its payload, minus Wasm: append the payload (and a newline) to a log
+file and echo it.
 
 Usage: baseline_subscriber.py REDIS_URL CHANNEL LOG_FILE. Prints "ready" once subscribed.
 """
@@ -23,9 +24,10 @@ async def main(url: str, channel: str, log_path: str) -> None:
         while True:
             message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=None)
             if message is not None:
-                log.write(message["data"])
+                line = message["data"] + b"\n"  # as the log guests print it
+                log.write(line)
                 log.flush()
-                sys.stdout.buffer.write(message["data"])
+                sys.stdout.buffer.write(line)
                 sys.stdout.buffer.flush()
 
 

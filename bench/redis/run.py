@@ -101,7 +101,7 @@ def measure(
     for i in range(WARM_UP + samples):
         seq += 1
         published = time.perf_counter()
-        client.publish(channel, b"m%d\n" % seq)
+        client.publish(channel, b"m%d" % seq)
         handled = reader.wait_seq(seq)
         if i >= WARM_UP:
             latencies.append(handled - published)
@@ -110,7 +110,7 @@ def measure(
     for batch_start in range(first, first + messages, PUBLISH_BATCH):
         pipe = client.pipeline(transaction=False)
         for n in range(batch_start, min(batch_start + PUBLISH_BATCH, first + messages)):
-            pipe.publish(channel, b"m%d\n" % n)
+            pipe.publish(channel, b"m%d" % n)
         pipe.execute()
     reader.wait_count(seq + messages)
     finished = max(reader.seen[n] for n in range(first, first + messages))
