@@ -15,9 +15,9 @@ import time
 import anyio
 import click
 from anyio.abc import TaskStatus
-from spin.trigger.wasm import RUNTIME_OPTIONS, Guest, GuestError, Runtime, RuntimeConfig
 
 from spin.trigger import SpinError, TriggerExecutor
+from spin.trigger.wasm import RUNTIME_OPTIONS, Guest, GuestError, Runtime, RuntimeConfig
 from spin_trigger_timer.schedule import TRIGGER_TYPE, Schedule, load_schedules
 
 log = logging.getLogger("spin_trigger_timer")
@@ -42,6 +42,7 @@ class Timer:
     async def fire(self) -> bool:
         """Run the guest once; False (and an error in the log) if it failed."""
         self.running = True
+        log.debug("%s: run starting", self.label)
         started = time.perf_counter()
         try:
             await anyio.to_thread.run_sync(

@@ -14,6 +14,8 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -91,25 +93,32 @@ def speedup(value: str) -> str:
 class RunningTimer:
     """`spin-trigger-timer` running in the background, with a notify socket for READY=1."""
 
-    def __init__(self, app: TimerApp) -> None:
+    def __init__(self, app: TimerApp, **env: str) -> None:
         self.socket_dir = Path(tempfile.mkdtemp(prefix="timer-notify-"))
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.notify.bind(str(self.socket_dir / "notify"))
-        self.notify.settimeout(30)
+        self.notify.settimeout(0.5)
         self.stderr_path = app.dir / "executor.stderr"
         with self.stderr_path.open("wb") as stderr:
             self.process = subprocess.Popen(
                 [str(PROGRAM), "--quiet"],
-                env=app.env(NOTIFY_SOCKET=str(self.socket_dir / "notify")),
+                env=app.env(NOTIFY_SOCKET=str(self.socket_dir / "notify"), **env),
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
             )
 
     def wait_for_state(self, state: str) -> None:
-        while True:
-            message = self.notify.recv(1024).decode()
+        """Wait for a notify datagram with `state` (e.g. READY=1) from the executor."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"the executor exited:\n{self.stderr}"
+            try:
+                message = self.notify.recv(1024).decode()
+            except TimeoutError:
+                continue
             if state in message.split("\n"):
                 return
+        raise AssertionError(f"no {state} from the executor in 30 s:\n{self.stderr}")
 
     @property
     def stderr(self) -> str:
@@ -130,11 +139,11 @@ class RunningTimer:
 
 
 @pytest.fixture
-def start_timer() -> Iterator[Callable[[TimerApp], RunningTimer]]:
+def start_timer() -> Iterator[Callable[..., RunningTimer]]:
     started: list[RunningTimer] = []
 
-    def start(app: TimerApp) -> RunningTimer:
-        running = RunningTimer(app)
+    def start(app: TimerApp, **env: str) -> RunningTimer:
+        running = RunningTimer(app, **env)
         started.append(running)
         return running
 
@@ -161,7 +170,7 @@ def times_of_new_lines(app: TimerApp, wanted: dict[str, int]) -> dict[str, list[
 
 
 def test_each_component_runs_every_interval_divided_by_speedup(
-    tmp_path: Path, start_timer: Callable[[TimerApp], RunningTimer]
+    tmp_path: Path, start_timer: Callable[..., RunningTimer]
 ) -> None:
     app = make_app(
         tmp_path,
@@ -213,35 +222,55 @@ def test_test_flag_exits_1_when_a_guest_fails(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def completion_times(stderr: str, label: str) -> list[datetime]:
+    """When the executor logged that `label` finished a run (its UTC log timestamps)."""
+    return [
+        datetime.strptime(line.split()[0], "%Y-%m-%dT%H:%M:%S.%fZ")
+        for line in stderr.splitlines()
+        if f"{label} ran in" in line
+    ]
+
+
 def test_a_run_still_going_is_not_doubled_up(
-    tmp_path: Path, start_timer: Callable[[TimerApp], RunningTimer]
+    tmp_path: Path, start_timer: Callable[..., RunningTimer]
 ) -> None:
-    # The guest takes 300 ms; the interval is 50 ms: most ticks find it still running.
+    # The guest takes 1 s; the interval is 50 ms: most ticks find it still running.
     app = make_app(
         tmp_path, speedup("20") + timer("busy", "slow", "1") + component("slow"), ["slow"]
     )
     running = start_timer(app)
-    wait_for(lambda: app.lines("slow").count("end") >= 3, timeout=30, what="three slow runs")
+    label = "timer 'busy' (component 'slow')"
+    wait_for(
+        lambda: len(completion_times(running.stderr, label)) >= 3, timeout=30, what="3 slow runs"
+    )
 
-    lines = app.lines("slow")
-    complete = lines[: len(lines) - len(lines) % 2]
-    assert complete == ["start", "end"] * (len(complete) // 2)  # never two runs at once
-    assert "timer 'busy' (component 'slow'): tick skipped" in running.stderr
+    assert f"{label}: tick skipped, the previous run is still going" in running.stderr
+    # One run at a time: each ends at least the guest's 1 s after the one before (runs started
+    # on every 50 ms tick would end 50 ms apart).
+    ends = completion_times(running.stderr, label)
+    assert all((later - earlier).total_seconds() >= 0.99 for earlier, later in pairwise(ends))
     assert running.stop() == 0
+    lines = app.lines("slow")
+    assert lines == ["start", "end"] * (len(lines) // 2)
 
 
 def test_sigterm_lets_the_run_in_flight_finish_then_exits_0(
-    tmp_path: Path, start_timer: Callable[[TimerApp], RunningTimer]
+    tmp_path: Path, start_timer: Callable[..., RunningTimer]
 ) -> None:
     app = make_app(tmp_path, timer("hourly", "slow", "3600") + component("slow"), ["slow"])
-    running = start_timer(app)
+    running = start_timer(app, SPIN_LOG_LEVEL="DEBUG")
     running.wait_for_state("READY=1")
-    wait_for(lambda: app.lines("slow") == ["start"], timeout=30, what="the first run to start")
+    wait_for(lambda: "run starting" in running.stderr, timeout=30, what="the first run to start")
 
     running.process.send_signal(signal.SIGTERM)
     running.wait_for_state("STOPPING=1")
     assert running.process.wait(timeout=30) == 0
-    assert app.lines("slow") == ["start", "end"]  # drained, and no new run after SIGTERM
+    # The run in flight was finished after SIGTERM, and no new one was started.
+    stderr = running.stderr
+    assert stderr.index("SIGTERM received") < stderr.index(
+        "timer 'hourly' (component 'slow') ran in"
+    )
+    assert app.lines("slow") == ["start", "end"]
 
 
 @pytest.mark.parametrize(
@@ -271,11 +300,11 @@ def test_bad_timer_configuration_is_one_clear_error(
 
 def test_a_component_without_the_timer_export_is_refused(tmp_path: Path) -> None:
     app = make_app(
-        tmp_path, timer("t1", "no_handler", "1") + component("no_handler"), ["no_handler"]
+        tmp_path, timer("t1", "no-handler", "1") + component("no-handler"), ["no-handler"]
     )
     result = app.run()
     assert result.returncode == 1
-    assert "'no_handler'" in result.stderr
+    assert "'no-handler'" in result.stderr
     assert "does not export `handle-timer-request`" in result.stderr
     assert "Traceback" not in result.stderr
 
