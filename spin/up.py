@@ -202,8 +202,8 @@ that restarts them by policy. With --exec, the app's only executor replaces spin
 Options spin up does not know are passed on to the executors: each executor receives the
 options it declares (asked with --launch-metadata-only), an option no executor declares is an
 error, and with --exec the only executor receives them all, unchanged. Write a value that starts
-with - as --option=VALUE. Run `spin up --help` in an app's directory (or with -f) to see each
-executor's options below.
+with - as --option=VALUE; everything after -- is passed on, even names spin up itself uses.
+Run `spin up --help` in an app's directory (or with -f) to see each executor's options below.
 
 \b
 Examples:

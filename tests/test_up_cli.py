@@ -196,6 +196,18 @@ def test_unrecognised_option_fails_before_any_executor_starts(
     assert list((tmp_path / "out").iterdir()) == []
 
 
+def test_everything_after_double_dash_is_a_trigger_option(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    install_executor(tmp_path / "bin" / "spin-trigger-cron", [("-e", "--every")])
+    write_app(tmp_path / "app", ["cron"])
+    result = spin(
+        "up", "--restart", "never", "-e", "A=1", "--", "-e", "5s", cwd=tmp_path / "app", env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert record(tmp_path, "cron")["argv"][1:] == ["-e", "5s"]
+
+
 def test_given_working_dir_is_kept(tmp_path: Path, env: dict[str, str]) -> None:
     install_executor(tmp_path / "bin" / "spin-trigger-dump")
     write_app(tmp_path / "app", ["dump"])
