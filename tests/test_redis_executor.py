@@ -35,6 +35,7 @@ GUESTS = {
     "component-logger": WAT / "component_redis_log.wat",
     "trapper": WAT / "redis_trap.wat",
     "erring": WAT / "redis_error.wat",
+    "slow": WAT / "redis_slow.wat",
 }
 
 
@@ -336,6 +337,20 @@ def test_sigterm_unsubscribes_and_exits_zero(
     executor.process.send_signal(signal.SIGTERM)
     assert executor.wait_exit() == 0
     assert publisher.pubsub_numsub("messages") == [(b"messages", 0)]
+
+
+def test_sigterm_lets_the_handler_in_flight_finish(
+    tmp_path: Path, redis_server: RedisServer, publisher: redis.Redis, run_executor: Any
+) -> None:
+    app = RedisApp(tmp_path, redis_server.url).trigger("work", "slow")
+    executor = run_executor(app)
+    executor.wait_ready()
+    # Redis has sent the message before it answers the publish; the guest computes for ~1 s
+    assert publisher.publish("work", b"finished after SIGTERM") == 1
+    executor.process.send_signal(signal.SIGTERM)
+    assert executor.wait_exit() == 0
+    assert "finished after SIGTERM" in executor.guest_stdout("slow")
+    assert "grace period" not in executor.stderr
 
 
 def test_missing_address_is_a_clear_error(tmp_path: Path, run_executor: Any) -> None:
