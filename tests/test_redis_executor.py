@@ -36,6 +36,7 @@ GUESTS = {
     "trapper": WAT / "redis_trap.wat",
     "erring": WAT / "redis_error.wat",
     "slow": WAT / "redis_slow.wat",
+    "http-hello": WAT / "spin1_http_hello.wat",
 }
 
 
@@ -351,6 +352,17 @@ def test_sigterm_lets_the_handler_in_flight_finish(
     assert executor.wait_exit() == 0
     assert "finished after SIGTERM" in executor.guest_stdout("slow")
     assert "grace period" not in executor.stderr
+
+
+def test_a_component_without_a_redis_export_is_refused_at_start(
+    tmp_path: Path, redis_server: RedisServer, run_executor: Any
+) -> None:
+    app = RedisApp(tmp_path, redis_server.url).trigger("messages", "http-hello")
+    executor = run_executor(app)
+    assert executor.wait_exit() == 1
+    assert "Component 'http-hello' cannot handle Redis messages" in executor.stderr
+    assert "handle-http-request" in executor.stderr  # the exports it has
+    assert "Traceback" not in executor.stderr
 
 
 def test_missing_address_is_a_clear_error(tmp_path: Path, run_executor: Any) -> None:

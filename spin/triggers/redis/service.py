@@ -14,6 +14,7 @@ import sys
 
 import anyio
 
+from spin.errors import SpinError
 from spin.runtime import Guest, Runtime, RuntimeConfig
 from spin.trigger import TriggerContext
 from spin.triggers.redis.config import AddressSubscriptions, plan_subscriptions
@@ -22,6 +23,10 @@ from spin.triggers.redis.subscriber import ChannelSubscriber, MessageCallback, R
 
 log = logging.getLogger("spin.triggers.redis")
 
+#: What a guest must export to handle messages: a Spin 1.x module's function, a component's
+#: interface.
+SPIN1_EXPORT = "handle-redis-message"
+COMPONENT_EXPORT = "fermyon:spin/inbound-redis"
 #: EX_TEMPFAIL from sysexits.h: "try again later", for a supervisor to restart us.
 EXIT_REDIS_UNAVAILABLE = 75
 #: Guest calls running at once (each on a worker thread; wasmtime releases the GIL).
@@ -67,13 +72,28 @@ async def _load_guests(
         for components in subscriptions.channels.values():
             for component_id in components:
                 if component_id not in guests:
-                    guests[component_id] = await anyio.to_thread.run_sync(
+                    guests[component_id] = guest = await anyio.to_thread.run_sync(
                         runtime.load,
                         context.app.component(component_id),
                         context.component_logs(component_id),
                         context.app.variables,
                     )
+                    _check_handles_redis(guest)
     return guests
+
+
+def _check_handles_redis(guest: Guest) -> None:
+    """Refuse at start, not on every message, a component that cannot take Redis messages."""
+    if (guest.kind == "spin1" and SPIN1_EXPORT in guest.exports) or (
+        guest.kind == "component" and COMPONENT_EXPORT in guest.exports
+    ):
+        return
+    raise SpinError(
+        f"Component {guest.id!r} cannot handle Redis messages: it exports neither "
+        f"`{SPIN1_EXPORT}` (Spin 1.x module) nor `{COMPONENT_EXPORT}` (component). Exports "
+        f"found: {', '.join(sorted(guest.exports)) or 'none'}. Point its Redis trigger at a "
+        "Redis component, or rebuild it with the Spin Redis SDK."
+    )
 
 
 def _router(
