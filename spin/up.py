@@ -28,7 +28,7 @@ from spin.launch import ExecutorLaunch, LaunchPlan
 from spin.locked import LOCK_FILE_NAME, lock_app, write_lock
 from spin.manifest import AppManifest, load_manifest
 from spin.option_routing import route_options
-from spin.supervisor.settings import SUPERVISOR_OPTIONS, SupervisorSettings
+from spin.supervisor import SUPERVISOR_OPTIONS, SupervisorSettings, supervise
 
 log = logging.getLogger("spin.up")
 
@@ -118,21 +118,15 @@ def launch_plan(prepared: PreparedApp, trailing: Sequence[str]) -> LaunchPlan:
     )
 
 
-def require_single_type(manifest: AppManifest, *, exec_mode: bool) -> None:
-    """`--exec` (and, until the supervisor exists, plain `spin up`) runs one executor only."""
+def require_single_type(manifest: AppManifest) -> None:
+    """`--exec` runs one executor in place of spin up, so the app must have one trigger type."""
     types = manifest.trigger_types()
-    if len(types) <= 1:
-        return
-    if exec_mode:
+    if len(types) > 1:
         raise SpinError(
             f"`spin up --exec` runs an app with exactly one trigger type, and {manifest.path} "
             f"has {len(types)}: {', '.join(types)}. Run it with plain `spin up`, which "
             "supervises one executor per trigger type."
         )
-    raise SpinError(
-        f"{manifest.path} has several trigger types ({', '.join(types)}): running them "
-        "together needs the supervisor, which this build of spin does not have yet."
-    )
 
 
 def exec_executor(launch: ExecutorLaunch, trailing: Sequence[str]) -> NoReturn:
@@ -148,13 +142,6 @@ def exec_executor(launch: ExecutorLaunch, trailing: Sequence[str]) -> NoReturn:
             f"Cannot start the {launch.trigger_type} executor {argv[0]} "
             f"({launch.description}): {err}."
         ) from err
-
-
-def supervisor_entry() -> Callable[..., int] | None:
-    """`spin.supervisor.supervise`, or None in a build that does not have it yet."""
-    import spin.supervisor
-
-    return getattr(spin.supervisor, "supervise", None)
 
 
 def working_dir_for(temp: Path | None, manifest_path: Path, *, execs: bool) -> Path:
@@ -189,7 +176,8 @@ def print_trigger_options(manifest_option: Path | None) -> None:
                 )
                 click.echo(result.stdout.rstrip() or "  (it did not list its options)")
     except (SpinError, OSError, subprocess.TimeoutExpired) as err:
-        click.echo(f"\n(No trigger options listed: {str(err).splitlines()[0]})")
+        reason = str(err).splitlines()[0].split(". ")[0]
+        click.echo(f"\n(No trigger options listed: {reason}.)")
 
 
 HELP = """Start the Spin application: one trigger executor per trigger type.
@@ -253,7 +241,7 @@ Examples:
     "one trigger type.",
 )
 @click.option("-h", "--help", "show_help", is_flag=True, help="Show this message and exit.")
-@click.argument("trailing", nargs=-1, type=click.UNPROCESSED)
+@click.argument("trailing", nargs=-1, type=click.UNPROCESSED, metavar="[TRIGGER OPTIONS]...")
 @click.pass_context
 def up_command(
     ctx: click.Context,
@@ -277,9 +265,8 @@ def up_command(
         settings = SupervisorSettings.from_click(supervisor_params)
         manifest_path = find_manifest(manifest_option)
         manifest = load_manifest(manifest_path)
-        supervise = supervisor_entry()
-        if exec_mode or supervise is None:
-            require_single_type(manifest, exec_mode=exec_mode)
+        if exec_mode:
+            require_single_type(manifest)
             working_dir = working_dir_for(temp, manifest_path, execs=True)
             prepared = prepare(manifest, extra_env, working_dir)
             exec_executor(prepared.launches[0], trailing)
@@ -287,7 +274,7 @@ def up_command(
 
 
 def run_supervised(
-    supervise: Callable[..., int],
+    supervise: Callable[[LaunchPlan, SupervisorSettings, Callable[[], LaunchPlan]], int],
     settings: SupervisorSettings,
     manifest: AppManifest,
     extra_env: dict[str, str],
