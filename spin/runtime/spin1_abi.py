@@ -14,7 +14,7 @@ from typing import Any
 
 import wasmtime
 from wasmtime import _ffi as ffi
-from wasmtime._func import enter_wasm
+from wasmtime._func import maybe_raise_last_exn
 
 from spin.runtime.http_types import SPIN_METHODS, HttpRequest, HttpResponse
 
@@ -32,8 +32,10 @@ class AbiError(Exception):
 
 
 class I32Function:
-    """An exported function of i32 parameters and results, called without the binding's
-    per-call type lookups (it costs microseconds, and a request makes dozens of calls)."""
+    """An exported function of i32 parameters and results, called straight through the C API:
+    the binding's generic call looks the type up and converts every value on each call, which
+    costs more than the call itself, and a request makes dozens of `canonical_abi_realloc` calls.
+    """
 
     def __init__(self, store: wasmtime.Store | wasmtime.Caller, func: wasmtime.Func) -> None:
         ty = func.type(store)
@@ -41,23 +43,38 @@ class I32Function:
         if any(t != i32 for t in [*ty.params, *ty.results]) or len(ty.results) > 1:
             raise AbiError(f"unexpected signature {ty.params} -> {ty.results}")
         self._store = store
-        self._func = func
         self._params = (ffi.wasmtime_val_t * len(ty.params))()
         for slot in self._params:
             slot.kind = ffi.WASMTIME_I32
         self._results = (ffi.wasmtime_val_t * len(ty.results))()
+        self._trap = ctypes.POINTER(ffi.wasm_trap_t)()
+        self._arguments = (
+            store._context(), ctypes.byref(func._func), self._params, len(self._params),
+            self._results, len(self._results), ctypes.byref(self._trap),
+        )
 
     def __call__(self, *args: int) -> int:
         for slot, value in zip(self._params, args, strict=True):
-            slot.of.i32 = ctypes.c_int32(value).value
-        with enter_wasm(self._store) as trap:
-            error = ffi.wasmtime_func_call(
-                self._store._context(), ctypes.byref(self._func._func), self._params,
-                len(self._params), self._results, len(self._results), trap,
-            )
-            if error:
-                raise wasmtime.WasmtimeError._from_ptr(error)
+            slot.of.i32 = value if value < 0x80000000 else value - 0x100000000
+        error = RAW_FUNC_CALL(*self._arguments)
+        if error or self._trap:
+            trap = self._trap
+            self._trap = ctypes.POINTER(ffi.wasm_trap_t)()
+            self._arguments = (*self._arguments[:-1], ctypes.byref(self._trap))
+            _raise_failure(error, trap)
         return self._results[0].of.i32 & 0xFFFFFFFF if self._results else 0
+
+
+RAW_FUNC_CALL = ffi.dll.wasmtime_func_call
+
+
+def _raise_failure(error: Any, trap: Any) -> None:
+    """Raise what the binding would have: a host function's exception, else the trap/error."""
+    failure: Exception = (
+        wasmtime.WasmtimeError._from_ptr(error) if error else wasmtime.Trap._from_ptr(trap)
+    )
+    maybe_raise_last_exn()
+    raise failure
 
 
 class GuestMemory:
