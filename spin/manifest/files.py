@@ -124,7 +124,7 @@ def _inside(check: Checker, app_dir: Path, path: Path, field: str) -> None:
 
 
 def _excluded(app_dir: Path, source: Path, excludes: tuple[str, ...]) -> bool:
-    if not excludes or not source.is_relative_to(app_dir.resolve()):
+    if not excludes:
         return False
     relative = source.relative_to(app_dir.resolve()).as_posix()
     return any(fnmatch.fnmatchcase(relative, pattern) for pattern in excludes)
