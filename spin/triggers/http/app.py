@@ -105,6 +105,9 @@ class SpinHttpApp:
 
     async def _run_guest(self, request: IncomingRequest, match: RouteMatch) -> HttpResponse:
         handler = self.handlers[match.component_id]
+        log.debug(
+            "calling component %r for %s %s", match.component_id, request.method, request.path
+        )
         try:
             return await anyio.to_thread.run_sync(
                 handler.handle, request, match, limiter=self.limiter

@@ -156,6 +156,12 @@ def announce(
     print("\n".join(lines), flush=True, file=sys.stdout)
 
 
+async def _serve_until_stopped(
+    asgi: SpinHttpApp, hyper: HypercornConfig, context: TriggerContext
+) -> None:
+    await hypercorn_serve(asgi, hyper, shutdown_trigger=context.stopping.wait)  # type: ignore[arg-type]
+
+
 async def serve(context: TriggerContext) -> int:
     """Run the HTTP executor until `context.stopping`; 0 after a graceful stop."""
     config = ServerConfig.from_options(context.extra)
@@ -173,7 +179,10 @@ async def serve(context: TriggerContext) -> int:
             anyio.CapacityLimiter(GUEST_THREADS),
         )
         context.notify_ready()
-        await hypercorn_serve(asgi, hyper, shutdown_trigger=context.stopping.wait)  # type: ignore[arg-type]
+        # hypercorn's asyncio.TaskGroup cancels and uncancels the task it runs in; a task of
+        # its own keeps that bookkeeping away from the trigger library's cancel scopes.
+        async with anyio.create_task_group() as group:
+            group.start_soon(_serve_until_stopped, asgi, hyper, context)
         log.info("HTTP server stopped")
     finally:
         runtime.close()
