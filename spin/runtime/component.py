@@ -16,6 +16,7 @@ import wasmtime.component as wc
 
 from spin.errors import SpinError
 from spin.locked import LockedComponent
+from spin.runtime.component_host import define_spin_imports
 from spin.runtime.component_values import FunctionCall
 from spin.runtime.config_values import ComponentConfig
 from spin.runtime.engine import WasmEngine
@@ -24,6 +25,7 @@ from spin.runtime.files import MountedFiles
 from spin.runtime.guest import Guest
 from spin.runtime.http_types import SPIN_METHODS, HttpRequest, HttpResponse
 from spin.runtime.limits import CallLimits
+from spin.runtime.spin1_host import HostTrap, take_host_failure
 from spin.runtime.wasi import CapturedOutput, wasi_config
 from spin.trigger.component_logs import ComponentLogs
 
@@ -31,7 +33,7 @@ INBOUND_HTTP = ("fermyon:spin/inbound-http", "handle-request")
 INBOUND_REDIS = ("fermyon:spin/inbound-redis", "handle-message")
 TIMER = "handle-timer-request"
 
-CALL_FAILURES = (wasmtime.Trap, wasmtime.WasmtimeError)
+CALL_FAILURES = (wasmtime.Trap, wasmtime.WasmtimeError, HostTrap)
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ class ComponentGuest(Guest):
         self._linker = wc.Linker(engine.engine)
         self._linker.add_wasip2()
         try:
-            self._linker.define_unknown_imports_as_traps(compiled)
+            define_spin_imports(self._linker, compiled, engine.engine)
         except wasmtime.WasmtimeError as err:
             raise SpinError(
                 f"Component {self.id!r} ({component.source_path}) cannot be linked: {err}"
@@ -156,13 +158,15 @@ class ComponentGuest(Guest):
                 stdout=stdout, stderr=stderr,
             ))
             self._limits.apply(store)
+            take_host_failure()
             instance = self._linker.instantiate(store, self._component)
             func = instance.get_func(store, export.index)
             if func is None:
                 raise GuestError(self.id, "the export disappeared after instantiation")
             return export.call(store, func, *args)
         except CALL_FAILURES as err:
-            raise GuestError(self.id, self._limits.explain(err)) from None
+            reason = take_host_failure() or self._limits.explain(err)
+            raise GuestError(self.id, reason) from None
         finally:
             self._logs.write_stdout(stdout.read())
             self._logs.write_stderr(stderr.read())

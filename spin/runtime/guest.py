@@ -12,8 +12,10 @@ from abc import ABC, abstractmethod
 from spin.runtime.errors import GuestError
 from spin.runtime.http_types import HttpRequest, HttpResponse
 
-#: Export names that make a core module a Spin 1.x guest (with `canonical_abi_realloc`).
-SPIN1_HANDLERS = ("handle-http-request", "handle-redis-message", "handle-timer-request")
+#: Exports that make a core module a Spin 1.x guest: handlers that take values need the guest's
+#: `canonical_abi_realloc`; the timer's handler takes none.
+SPIN1_HANDLERS = ("handle-http-request", "handle-redis-message")
+TIMER_HANDLER = "handle-timer-request"
 COMMAND_ENTRY = "_start"
 
 
@@ -27,6 +29,8 @@ def wasm_layer(wasm: bytes) -> str:
 def core_module_kind(exports: frozenset[str]) -> str | None:
     """"spin1", "command" or None (nothing we can call) for a core module's exports."""
     if "canonical_abi_realloc" in exports and any(h in exports for h in SPIN1_HANDLERS):
+        return "spin1"
+    if TIMER_HANDLER in exports:
         return "spin1"
     if COMMAND_ENTRY in exports:
         return "command"
