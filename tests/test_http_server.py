@@ -39,6 +39,10 @@ route = "/echo/..."
 component = "echo"
 
 [[trigger.http]]
+route = "/component/..."
+component = "comp-echo"
+
+[[trigger.http]]
 route = "/users/:id"
 component = "user"
 
@@ -88,6 +92,9 @@ component = "reserved"
 [component.echo]
 source = "spin1_http_echo.wasm"
 description = "Echoes its request"
+
+[component.comp-echo]
+source = "component_http_echo.wasm"
 
 [component.user]
 source = "spin1_http_echo.wasm"
@@ -211,6 +218,7 @@ def app_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         APP_MANIFEST,
         [
             "spin1_http_echo",
+            "component_http_echo",
             "spin1_http_hello",
             "wagi_hello",
             "http_wagi_cgi_echo",
@@ -246,6 +254,7 @@ def test_ready_after_printing_the_routes(server: Executor) -> None:
     assert f"Serving {base}\nAvailable Routes:\n" in out
     assert f"  echo: {base}/echo (wildcard)\n    Echoes its request\n" in out
     assert f"  user: {base}/users/:id\n" in out
+    assert f"  comp-echo: {base}/component (wildcard)\n" in out
     assert f"  hello: {base}/hello\n" in out
     assert "private" not in out
     assert f"  dup-second: {base}/dup\n" in out and "dup-first" not in out
@@ -283,20 +292,24 @@ def test_no_route_is_404_with_an_empty_body(client: httpx.Client) -> None:
 # -- Spin 1.x modules ---------------------------------------------------------------------
 
 
-def test_spin1_module_sees_method_uri_and_spin_headers(
-    client: httpx.Client, server: Executor
+ECHOES = pytest.mark.parametrize("echo", ["/echo", "/component"])  # Spin 1.x, component
+
+
+@ECHOES
+def test_guest_sees_method_uri_and_spin_headers(
+    client: httpx.Client, server: Executor, echo: str
 ) -> None:
-    response = client.get("/echo/a/b?x=1&y=2", headers={"X-Custom": "value"})
+    response = client.get(f"{echo}/a/b?x=1&y=2", headers={"X-Custom": "value"})
     assert response.status_code == 200
     h = response.headers
     assert h["spin-echo-method"] == "GET"
-    assert h["spin-echo-uri"] == "/echo/a/b?x=1&y=2"
+    assert h["spin-echo-uri"] == f"{echo}/a/b?x=1&y=2"
     assert h["x-custom"] == "value"
-    assert h["spin-full-url"] == f"{server.url}/echo/a/b?x=1&y=2"
+    assert h["spin-full-url"] == f"{server.url}{echo}/a/b?x=1&y=2"
     assert h["spin-path-info"] == "/a/b"
-    assert h["spin-matched-route"] == "/echo/..."
-    assert h["spin-raw-component-route"] == "/echo/..."
-    assert h["spin-component-route"] == "/echo"
+    assert h["spin-matched-route"] == f"{echo}/..."
+    assert h["spin-raw-component-route"] == f"{echo}/..."
+    assert h["spin-component-route"] == echo
     assert h["spin-base-path"] == "/"
     host, port = h["spin-client-addr"].rsplit(":", 1)
     assert host == "127.0.0.1" and int(port) > 0
@@ -315,24 +328,27 @@ def test_route_parameters_reach_the_guest(client: httpx.Client) -> None:
     assert response.headers["spin-matched-route"] == "/users/:id"
 
 
-def test_every_spin_method_reaches_the_guest(client: httpx.Client) -> None:
+@ECHOES
+def test_every_spin_method_reaches_the_guest(client: httpx.Client, echo: str) -> None:
     for method in ("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"):
-        response = client.request(method, "/echo/m")
+        response = client.request(method, f"{echo}/m")
         assert response.status_code == 200
         assert response.headers["spin-echo-method"] == method
 
 
 def test_other_methods_are_405_for_spin_guests_but_reach_wagi(client: httpx.Client) -> None:
-    response = client.request("PROPFIND", "/echo/x")
-    assert (response.status_code, response.content) == (405, b"")
+    for echo in ("/echo", "/component"):
+        response = client.request("PROPFIND", f"{echo}/x")
+        assert (response.status_code, response.content) == (405, b"")
     wagi = client.request("PROPFIND", "/wagi/x")
     assert wagi.status_code == 200
     assert "REQUEST_METHOD=PROPFIND" in wagi.text
 
 
-def test_one_megabyte_body_round_trip(client: httpx.Client) -> None:
+@ECHOES
+def test_one_megabyte_body_round_trip(client: httpx.Client, echo: str) -> None:
     body = os.urandom(1024 * 1024)
-    response = client.post("/echo/upload", content=body)
+    response = client.post(f"{echo}/upload", content=body)
     assert response.status_code == 200
     assert response.content == body
     assert response.headers["content-length"] == str(len(body))
