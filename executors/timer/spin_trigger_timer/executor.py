@@ -115,7 +115,8 @@ class TimerTrigger(TriggerExecutor):
                 self.context.component_logs(component_id),
                 app.variables,
             )
-            if EXPORT not in guest.exports:
+            # A component may export the function from an interface: the runtime finds it.
+            if guest.kind != "component" and EXPORT not in guest.exports:
                 raise SpinError(
                     f"Component {component_id!r} (timer trigger {schedule.trigger_id!r}) does "
                     f"not export `{EXPORT}`. A timer component exports "

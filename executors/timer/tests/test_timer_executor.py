@@ -214,6 +214,22 @@ def test_test_flag_runs_each_component_once_and_exits_0(tmp_path: Path) -> None:
     assert app.lines("tock") == ["tick"]
 
 
+def test_a_wasm_component_guest_runs_on_its_interval(
+    tmp_path: Path, start_timer: Callable[..., RunningTimer]
+) -> None:
+    app = make_app(
+        tmp_path,
+        speedup("10") + timer("every", "tick-component", "1") + component("tick-component"),
+        ["tick-component"],
+    )
+    running = start_timer(app)
+    running.wait_for_state("READY=1")
+    seen = times_of_new_lines(app, {"tick-component": 3})["tick-component"]
+    assert seen[2] - seen[0] >= 0.8 * 2 * 0.1
+    assert set(app.lines("tick-component")) == {"tick"}
+    assert running.stop() == 0
+
+
 def test_test_flag_exits_1_when_a_guest_fails(tmp_path: Path) -> None:
     app = make_app(tmp_path, timer("broken", "trap", "1") + component("trap"), ["trap"])
     result = app.run("--test")
