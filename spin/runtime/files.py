@@ -65,7 +65,7 @@ class MountedFiles:
                 target = root.joinpath(*guest_path.parts[1:])
                 target.parent.mkdir(parents=True, exist_ok=True)
                 _place(host, target, copy=writable)
-            self.preopens.append(Preopen(root, "/", writable))
+            self.preopens.insert(0, Preopen(root, "/", writable))
 
     def _staging_dir(self, component_id: str, work_dir: Path | None) -> Path:
         if self._staging is None:

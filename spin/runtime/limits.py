@@ -36,16 +36,25 @@ class CallLimits:
         store.set_epoch_deadline(self.deadline_ticks)
 
     def explain(self, err: BaseException, memory_bytes: int | None = None) -> str:
-        """A one-line reason for a failed call; names the limit when one was hit."""
-        message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        """A one-line reason for a failed call; names the deadline when it was hit, and the
+        guest's memory use against the limit when there is one."""
+        message = _summary(err)
         text = str(err)
         if "interrupt" in text and self.timeout is not None:
             return f"exceeded the {self.timeout:g} s deadline"
-        if self.memory_limit is not None and (
-            ("memory" in text and ("limit" in text or "exceed" in text or "grow" in text))
-            or (memory_bytes is not None and memory_bytes + 64 * 1024 > self.memory_limit)
-        ):
+        if self.memory_limit is not None and memory_bytes is not None:
+            # wasmtime does not say whether a growth was refused: show how close the guest was.
             return (
-                f"reached the memory limit of {self.memory_limit / MEBIBYTE:g} MiB ({message})"
+                f"{message} (memory: {memory_bytes / MEBIBYTE:.1f} MiB of the "
+                f"{self.memory_limit / MEBIBYTE:g} MiB limit)"
             )
         return message
+
+
+def _summary(err: BaseException) -> str:
+    """The useful line of a wasmtime error: its cause, without the backtrace."""
+    text = str(err).strip()
+    if "Caused by:" in text:
+        causes = text.split("Caused by:", 1)[1].strip().splitlines()
+        return "; ".join(line.strip() for line in causes if line.strip())
+    return text.splitlines()[0] if text else type(err).__name__

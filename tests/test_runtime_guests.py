@@ -1,0 +1,262 @@
+"""The runtime with every guest kind: components, Redis and timer handlers, host imports,
+limits, mounted files and the compiled-artefact cache. Guests are built from tests/wat."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from spin.errors import SpinError
+from spin.runtime import GuestError, HttpRequest, Runtime, RuntimeConfig
+from spin.trigger.component_logs import ComponentLogs
+from tests.support import wat_component
+
+
+@pytest.fixture
+def runtime() -> Iterator[Runtime]:
+    runtime = Runtime(RuntimeConfig(instance_timeout=5.0))
+    yield runtime
+    runtime.close()
+
+
+def logs_for(tmp_path: Path, component_id: str) -> ComponentLogs:
+    return ComponentLogs(tmp_path / "logs", component_id, echo=False)
+
+
+def request(method: str = "GET", body: bytes = b"") -> HttpRequest:
+    return HttpRequest(method=method, uri="/x?y=1", headers=[("accept", "*/*")], params=[],
+                       body=body)
+
+
+# -- components --------------------------------------------------------------------------
+
+
+def test_component_echoes_method_uri_headers_params_and_body(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    guest = runtime.load(wat_component("component_http_echo", tmp_path), logs_for(tmp_path, "c"))
+    assert guest.kind == "component"
+    response = guest.handle_http(HttpRequest("PUT", "/a/b?c", [("x-h", "v")], [("p", "1")],
+                                             b"\x00body\xff"))
+    assert response.status == 200
+    assert response.headers == [
+        ("spin-echo-method", "PUT"), ("spin-echo-uri", "/a/b?c"), ("x-h", "v"), ("p", "1")
+    ]
+    assert response.body == b"\x00body\xff"
+
+
+def test_component_round_trips_a_one_megabyte_body(runtime: Runtime, tmp_path: Path) -> None:
+    guest = runtime.load(wat_component("component_http_echo", tmp_path), logs_for(tmp_path, "c"))
+    body = bytes(range(256)) * 4096
+    assert guest.handle_http(request("POST", body)).body == body
+
+
+def test_redis_handlers_of_both_kinds_log_payloads_and_report_errors(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    for wat in ("spin1_redis_log", "component_redis_log"):
+        logs = logs_for(tmp_path, wat)
+        guest = runtime.load(wat_component(wat, tmp_path), logs)
+        guest.handle_redis(b"first message")
+        with pytest.raises(GuestError, match="error"):
+            guest.handle_redis(b"fail")
+        guest.handle_redis(b"after the failure")
+        assert logs.stdout_path.read_bytes() == b"first message\nfail\nafter the failure\n"
+
+
+def test_timer_handlers_of_both_kinds_run_in_fresh_instances(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    for wat in ("timer_core", "timer_component"):
+        logs = logs_for(tmp_path, wat)
+        guest = runtime.load(wat_component(wat, tmp_path), logs)
+        guest.handle_timer()
+        guest.handle_timer()
+        assert logs.stdout_path.read_bytes() == b"tick\ntick\n"
+
+
+def test_calling_a_handler_the_guest_lacks_is_a_guest_error(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    guest = runtime.load(wat_component("component_redis_log", tmp_path), logs_for(tmp_path, "r"))
+    with pytest.raises(GuestError, match="inbound-http"):
+        guest.handle_http(request())
+    with pytest.raises(GuestError, match="command"):
+        guest.run_command(["x"], {}, b"")
+
+
+def test_invalid_wasm_is_a_clear_load_error(runtime: Runtime, tmp_path: Path) -> None:
+    bogus = tmp_path / "bogus.wat"
+    bogus.write_text("(module)")
+    component = wat_component("wagi_hello", tmp_path, component_id="broken")
+    component.source_path.write_bytes(b"not wasm at all")
+    with pytest.raises(SpinError, match=r"'broken'.*not a valid Wasm"):
+        runtime.load(component, logs_for(tmp_path, "broken"))
+
+
+# -- host imports of Spin 1.x modules -------------------------------------------------------
+
+
+def test_get_config_renders_the_components_template_with_app_variables(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    component = wat_component(
+        "spin1_http_config", tmp_path, config={"message": "hello {{ who }} from {{ place }}"}
+    )
+    variables = {"who": {"default": "world"}, "place": {"default": "nowhere"}}
+    monkeypatch.setenv("SPIN_VARIABLE_PLACE", "the env")
+    guest = runtime.load(component, logs_for(tmp_path, "cfg"), variables)
+
+    response = guest.handle_http(request())
+
+    assert (response.status, response.body) == (200, b"hello world from the env")
+    # key-value is not provided: the guest gets the interface's error value, not a crash
+    assert response.headers == [("kv-error", "key-value stores are not available in this runtime")]
+
+
+def test_get_config_of_an_unknown_key_returns_the_interfaces_error(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    guest = runtime.load(wat_component("spin1_http_config", tmp_path), logs_for(tmp_path, "cfg"))
+    response = guest.handle_http(request())
+    assert (response.status, response.body) == (500, b"unknown config key 'message'")
+
+
+# -- limits --------------------------------------------------------------------------------
+
+
+def test_an_infinite_loop_hits_the_deadline_and_the_next_call_works(tmp_path: Path) -> None:
+    runtime = Runtime(RuntimeConfig(instance_timeout=0.3))
+    try:
+        looping = runtime.load(wat_component("loop_forever", tmp_path), logs_for(tmp_path, "l"))
+        with pytest.raises(GuestError, match="deadline") as failure:
+            looping.handle_http(request())
+        assert failure.value.component_id == "loop-forever"
+        with pytest.raises(GuestError, match="deadline"):
+            looping.handle_redis(b"x")
+        hello = runtime.load(wat_component("spin1_http_hello", tmp_path), logs_for(tmp_path, "h"))
+        assert hello.handle_http(request()).status == 200
+    finally:
+        runtime.close()
+
+
+def test_a_trap_is_a_guest_error_for_every_handler(runtime: Runtime, tmp_path: Path) -> None:
+    guest = runtime.load(wat_component("trap", tmp_path), logs_for(tmp_path, "t"))
+    for call in (lambda: guest.handle_http(request()), lambda: guest.handle_redis(b"x"),
+                 guest.handle_timer, lambda: guest.run_command(["t"], {}, b"")):
+        with pytest.raises(GuestError, match="unreachable"):
+            call()
+
+
+def test_the_memory_limit_stops_a_growing_guest(tmp_path: Path) -> None:
+    runtime = Runtime(RuntimeConfig(memory_limit=8 * 1024 * 1024))
+    try:
+        guest = runtime.load(wat_component("memory_hog", tmp_path), logs_for(tmp_path, "m"))
+        with pytest.raises(GuestError, match=r"memory: 7\.\d MiB of the 8 MiB limit"):
+            guest.handle_http(request())
+    finally:
+        runtime.close()
+
+
+# -- files and environment -------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_files(tmp_path: Path) -> tuple[Path, Path]:
+    static = tmp_path / "static"
+    static.mkdir()
+    (static / "index.html").write_text("<h1>index</h1>\n")
+    single = tmp_path / "single.txt"
+    single.write_text("a single file\n")
+    (tmp_path / "secret.txt").write_text("not mounted\n")
+    return static, single
+
+
+def test_mounted_files_are_readable_and_nothing_else_is(
+    runtime: Runtime, tmp_path: Path, app_files: tuple[Path, Path]
+) -> None:
+    static, single = app_files
+    component = wat_component(
+        "wasi_files", tmp_path, files=[(single, "/data/single.txt"), (static, "/static")]
+    )
+    guest = runtime.load(component, logs_for(tmp_path, "files"))
+
+    assert guest.run_command(["files", "data/single.txt"], {}, b"") == b"a single file\n"
+    assert guest.run_command(["files", "../secret.txt"], {}, b"").startswith(b"error")
+    assert guest.run_command(["files", "../../etc/passwd"], {}, b"").startswith(b"error")
+    # read-only without transient write
+    assert guest.run_command(["files", "data/single.txt", "w"], {}, b"").startswith(b"error")
+    assert single.read_text() == "a single file\n"
+
+
+def test_transient_write_changes_a_private_copy_only(
+    tmp_path: Path, app_files: tuple[Path, Path]
+) -> None:
+    _, single = app_files
+    runtime = Runtime(RuntimeConfig(allow_transient_write=True, transient_dir=tmp_path / "tr"))
+    try:
+        component = wat_component("wasi_files", tmp_path, files=[(single, "/data/single.txt")])
+        guest = runtime.load(component, logs_for(tmp_path, "files"))
+        assert guest.run_command(["f", "data/single.txt", "w"], {}, b"") == b"written"
+        assert guest.run_command(["f", "data/single.txt"], {}, b"") == b"written by the guest"
+        assert single.read_text() == "a single file\n"
+    finally:
+        runtime.close()
+    assert not any((tmp_path / "tr").iterdir())
+
+
+def test_component_environment_reaches_the_guest(runtime: Runtime, tmp_path: Path) -> None:
+    component = wat_component("wagi_hello", tmp_path, env={"GREETING": "hi", "EMPTY": ""})
+    out = runtime.load(component, logs_for(tmp_path, "w")).run_command(["w"], {}, b"")
+    assert b"env:\nEMPTY=\nGREETING=hi\nstdin:" in out
+
+
+# -- the compiled-artefact cache ---------------------------------------------------------------
+
+
+def test_a_second_runtime_loads_from_the_cache(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = Runtime(RuntimeConfig(cache_dir=cache))
+    component = wat_component("component_http_echo", tmp_path)
+    try:
+        first.load(component, logs_for(tmp_path, "c"))
+    finally:
+        first.close()
+    entries = list(cache.glob("*.cwasm"))
+    assert len(entries) == 1
+    written = entries[0].stat().st_mtime_ns
+
+    second = Runtime(RuntimeConfig(cache_dir=cache))
+    try:
+        guest = second.load(component, logs_for(tmp_path, "c"))
+        assert guest.handle_http(request(body=b"cached")).body == b"cached"
+    finally:
+        second.close()
+    assert list(cache.glob("*.cwasm")) == entries
+    assert entries[0].stat().st_mtime_ns == written  # read, not rewritten
+
+
+def test_a_corrupt_cache_entry_is_replaced(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    runtime = Runtime(RuntimeConfig(cache_dir=cache))
+    try:
+        component = wat_component("spin1_http_hello", tmp_path)
+        runtime.load(component, logs_for(tmp_path, "h"))
+        (entry,) = cache.glob("*.cwasm")
+        entry.write_bytes(b"garbage")
+        guest = runtime.load(component, logs_for(tmp_path, "h"))
+        assert guest.handle_http(request()).status == 200
+        assert entry.read_bytes() != b"garbage"
+    finally:
+        runtime.close()
+
+
+def test_no_cache_dir_means_no_cache_files(tmp_path: Path) -> None:
+    runtime = Runtime(RuntimeConfig(cache_dir=None))
+    try:
+        runtime.load(wat_component("spin1_http_hello", tmp_path), logs_for(tmp_path, "h"))
+    finally:
+        runtime.close()
+    assert not list(tmp_path.rglob("*.cwasm"))
