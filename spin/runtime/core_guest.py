@@ -24,9 +24,11 @@ from spin.runtime.spin1_abi import (
     AbiError,
     GuestMemory,
     I32Function,
+    export_named,
     lift_redis_result,
     lift_response,
     lower_request,
+    signature_problems,
 )
 from spin.runtime.spin1_host import HostTrap, define_spin1_imports, take_host_failure
 from spin.runtime.wasi import CapturedOutput, wasi_config
@@ -62,6 +64,12 @@ class CoreModuleGuest(Guest):
                 f"`handle-timer-request` with `canonical_abi_realloc`) nor `{COMMAND_ENTRY}`. "
                 "Build it with a Spin SDK, or as a WASI command for WAGI."
             )
+        problems = signature_problems(module)
+        if problems:
+            raise SpinError(
+                f"Component {self.id!r} ({component.source_path}) does not follow Spin's 1.x "
+                f"ABI: {'; '.join(problems)}. Rebuild it with a Spin SDK."
+            )
         self.kind = kind
         self._engine = engine
         self._limits = limits
@@ -84,9 +92,8 @@ class CoreModuleGuest(Guest):
         self._require("handle-http-request", "spin1")
 
         def call(store: wasmtime.Store, instance: wasmtime.Instance) -> HttpResponse:
-            exports = instance.exports(store)
-            memory = GuestMemory(store, exports)
-            handler = self._i32_export(store, exports, "handle-http-request")
+            memory = GuestMemory(store, lambda name: export_named(store, instance, name))
+            handler = self._i32_export(store, instance, "handle-http-request")
             result = handler(*lower_request(memory, request))
             return lift_response(memory, result)
 
@@ -96,9 +103,8 @@ class CoreModuleGuest(Guest):
         self._require("handle-redis-message", "spin1")
 
         def call(store: wasmtime.Store, instance: wasmtime.Instance) -> int | None:
-            exports = instance.exports(store)
-            memory = GuestMemory(store, exports)
-            handler = self._i32_export(store, exports, "handle-redis-message")
+            memory = GuestMemory(store, lambda name: export_named(store, instance, name))
+            handler = self._i32_export(store, instance, "handle-redis-message")
             return lift_redis_result(memory, handler(*memory.put_bytes(payload)))
 
         error = self._run(call)[0]
@@ -109,7 +115,7 @@ class CoreModuleGuest(Guest):
         self._require("handle-timer-request", None)
 
         def call(store: wasmtime.Store, instance: wasmtime.Instance) -> None:
-            self._i32_export(store, instance.exports(store), "handle-timer-request")()
+            self._i32_export(store, instance, "handle-timer-request")()
 
         self._run(call)
 
@@ -117,8 +123,9 @@ class CoreModuleGuest(Guest):
         self._require(COMMAND_ENTRY, None)
 
         def call(store: wasmtime.Store, instance: wasmtime.Instance) -> None:
-            start = instance.exports(store)[COMMAND_ENTRY]
-            assert isinstance(start, wasmtime.Func)
+            start = export_named(store, instance, COMMAND_ENTRY)
+            if not isinstance(start, wasmtime.Func):
+                raise AbiError(f"`{COMMAND_ENTRY}` is not a function")
             try:
                 start(store)
             except wasmtime.ExitTrap as exit_trap:
@@ -136,11 +143,13 @@ class CoreModuleGuest(Guest):
         if export not in self.exports or (kind is not None and self.kind != kind):
             raise GuestError(self.id, f"the module does not export `{export}`")
 
-    def _i32_export(self, store: wasmtime.Store, exports: object, name: str) -> I32Function:
-        func = exports[name]  # type: ignore[index]
+    def _i32_export(
+        self, store: wasmtime.Store, instance: wasmtime.Instance, name: str
+    ) -> I32Function:
+        func = export_named(store, instance, name)
         if not isinstance(func, wasmtime.Func):
             raise AbiError(f"`{name}` is not a function")
-        return I32Function(store, func)
+        return I32Function(store, func, name)
 
     def _run(
         self,
@@ -185,5 +194,5 @@ class CoreModuleGuest(Guest):
 def _memory_size(store: wasmtime.Store | None, instance: wasmtime.Instance | None) -> int | None:
     if store is None or instance is None:
         return None
-    memory = instance.exports(store).get("memory")
+    memory = export_named(store, instance, "memory")
     return memory.data_len(store) if isinstance(memory, wasmtime.Memory) else None

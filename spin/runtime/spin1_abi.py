@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import ctypes
 import struct
+from collections.abc import Callable
 from typing import Any
 
 import wasmtime
 from wasmtime import _ffi as ffi
+from wasmtime._extern import wrap_extern
 from wasmtime._func import maybe_raise_last_exn
 
 from spin.runtime.http_types import SPIN_METHODS, HttpRequest, HttpResponse
@@ -31,26 +33,63 @@ class AbiError(Exception):
     """The guest broke the ABI (a pointer out of bounds, a malformed result)."""
 
 
+#: (parameter count, result count) of the exports we call; all of them take and return i32.
+SIGNATURES: dict[str, tuple[int, int]] = {
+    "handle-http-request": (10, 1),
+    "handle-redis-message": (2, 1),
+    "handle-timer-request": (0, 0),
+    REALLOC: (4, 1),
+    FREE: (3, 0),
+}
+
+
+def signature_problems(module: wasmtime.Module) -> list[str]:
+    """Exports whose signature is not the one Spin's 1.x ABI gives them (checked at load)."""
+    i32 = wasmtime.ValType.i32()
+    problems = []
+    for export in module.exports:
+        expected = SIGNATURES.get(export.name)
+        ty = export.type
+        if expected is None or not isinstance(ty, wasmtime.FuncType):
+            continue
+        if (len(ty.params), len(ty.results)) != expected or any(
+            t != i32 for t in [*ty.params, *ty.results]
+        ):
+            problems.append(
+                f"`{export.name}` should take {expected[0]} i32 and return {expected[1]}"
+            )
+    return problems
+
+
+def export_named(store: wasmtime.Store, instance: wasmtime.Instance, name: str) -> Any:
+    """One export of an instance, without enumerating them all as `Instance.exports` does."""
+    item = ffi.wasmtime_extern_t()
+    encoded = name.encode()
+    found = ffi.wasmtime_instance_export_get(
+        store._context(), ctypes.byref(instance._instance), encoded, len(encoded),
+        ctypes.byref(item),
+    )
+    return wrap_extern(item) if found else None
+
+
 class I32Function:
-    """An exported function of i32 parameters and results, called straight through the C API:
-    the binding's generic call looks the type up and converts every value on each call, which
-    costs more than the call itself, and a request makes dozens of `canonical_abi_realloc` calls.
+    """An export of i32 parameters and results (see SIGNATURES), called straight through the C
+    API: the binding's generic call looks the type up and converts every value on each call,
+    which costs more than the call itself, and a request makes dozens of realloc calls.
     """
 
-    def __init__(self, store: wasmtime.Store | wasmtime.Caller, func: wasmtime.Func) -> None:
-        ty = func.type(store)
-        i32 = wasmtime.ValType.i32()
-        if any(t != i32 for t in [*ty.params, *ty.results]) or len(ty.results) > 1:
-            raise AbiError(f"unexpected signature {ty.params} -> {ty.results}")
-        self._store = store
-        self._params = (ffi.wasmtime_val_t * len(ty.params))()
+    def __init__(
+        self, store: wasmtime.Store | wasmtime.Caller, func: wasmtime.Func, name: str
+    ) -> None:
+        param_count, result_count = SIGNATURES[name]
+        self._params = (ffi.wasmtime_val_t * param_count)()
         for slot in self._params:
             slot.kind = ffi.WASMTIME_I32
-        self._results = (ffi.wasmtime_val_t * len(ty.results))()
+        self._results = (ffi.wasmtime_val_t * result_count)()
         self._trap = ctypes.POINTER(ffi.wasm_trap_t)()
         self._arguments = (
-            store._context(), ctypes.byref(func._func), self._params, len(self._params),
-            self._results, len(self._results), ctypes.byref(self._trap),
+            store._context(), ctypes.byref(func._func), self._params, param_count,
+            self._results, result_count, ctypes.byref(self._trap),
         )
 
     def __call__(self, *args: int) -> int:
@@ -80,16 +119,19 @@ def _raise_failure(error: Any, trap: Any) -> None:
 class GuestMemory:
     """A Spin 1.x guest's memory and allocator, within one store (or one host call)."""
 
-    def __init__(self, store: wasmtime.Store | wasmtime.Caller, exports: Any) -> None:
-        memory = exports.get("memory")
-        realloc = exports.get(REALLOC)
+    def __init__(
+        self, store: wasmtime.Store | wasmtime.Caller, lookup: Callable[[str], Any]
+    ) -> None:
+        """`lookup` finds an export by name (`export_named`, or a host call's `Caller.get`)."""
+        memory = lookup("memory")
+        realloc = lookup(REALLOC)
         if not isinstance(memory, wasmtime.Memory) or not isinstance(realloc, wasmtime.Func):
             raise AbiError(f"the module does not export `memory` and `{REALLOC}`")
-        free = exports.get(FREE)
+        free = lookup(FREE)
         self._store = store
         self._memory = memory
-        self._realloc = I32Function(store, realloc)
-        self._free = I32Function(store, free) if isinstance(free, wasmtime.Func) else None
+        self._realloc = I32Function(store, realloc, REALLOC)
+        self._free = I32Function(store, free, FREE) if isinstance(free, wasmtime.Func) else None
 
     def _span(self, ptr: int, size: int) -> int:
         """The host address of guest bytes [ptr, ptr+size), bounds-checked."""

@@ -99,7 +99,7 @@ def _handler_for(module: str, name: str, config: ComponentConfig) -> HostFunctio
 
 def _get_config(config: ComponentConfig) -> HostFunction:
     def get_config(caller: wasmtime.Caller, key_ptr: int, key_len: int, ret: int) -> None:
-        memory = GuestMemory(caller, caller)
+        memory = GuestMemory(caller, caller.get)
         key = memory.read(key_ptr, key_len).decode("utf-8", errors="replace")
         try:
             value = config.get(key)
@@ -123,14 +123,14 @@ def _write_error_string(memory: GuestMemory, ret: int, case: int, message: str) 
 
 def _error_with_message(case: int, message: str) -> HostFunction:
     def unavailable(caller: wasmtime.Caller, *args: int) -> None:
-        _write_error_string(GuestMemory(caller, caller), args[-1], case, message)
+        _write_error_string(GuestMemory(caller, caller.get), args[-1], case, message)
 
     return unavailable
 
 
 def _enum_error(offset: int, code: int) -> HostFunction:
     def unavailable(caller: wasmtime.Caller, *args: int) -> None:
-        memory = GuestMemory(caller, caller)
+        memory = GuestMemory(caller, caller.get)
         memory.write(args[-1], bytes([1]))
         memory.write(args[-1] + offset, bytes([code]))
 
