@@ -1,0 +1,111 @@
+"""The demo app end to end: `spin up` (the supervisor) runs its HTTP, timer and Redis triggers.
+
+The HTTP and Redis executors are spin's own; the timer is the external program
+`spin-trigger-timer`, found on PATH. The page the HTTP component serves shows what the timer
+and Redis components printed, so one request proves that all three run the same app.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import psutil
+import redis
+
+from tests.support import RedisServer, free_port, wait_for, wat_to_wasm
+
+DEMO_DIR = Path(__file__).parent.parent / "examples" / "demo"
+TICK_LINE = "timer: tick at "
+
+
+def copy_demo(target: Path) -> Path:
+    """The demo's manifest and WAT sources in `target`, built as `make demo` builds them."""
+    shutil.copy(DEMO_DIR / "spin.toml", target / "spin.toml")
+    (target / "build").mkdir()
+    for source in sorted((DEMO_DIR / "wat").glob("*.wat")):
+        wat_to_wasm(source, target / "build")
+    (target / ".spin" / "logs").mkdir(parents=True)  # the page component mounts it
+    return target / "spin.toml"
+
+
+def test_spin_up_runs_the_demo_with_all_three_triggers(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    app_dir = tmp_path / "demo"
+    app_dir.mkdir()
+    manifest = copy_demo(app_dir)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPIN_", "NOTIFY_SOCKET"))}
+    env.update(
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}/usr/local/bin:/usr/bin:/bin",
+        SPIN_DATA_DIR=str(tmp_path / "no-plugins"),  # so the timer can only come from PATH
+        SPIN_VARIABLE_REDIS_PORT=str(redis_server.port),
+    )
+    output = tmp_path / "spin-up.log"
+    with output.open("wb") as log:
+        up = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "spin",
+                "up",
+                "-f",
+                str(manifest),
+                "--listen",
+                f"127.0.0.1:{port}",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    page_url = f"http://127.0.0.1:{port}/"
+    family: list[psutil.Process] = []
+    try:
+
+        def page() -> str:
+            assert up.poll() is None, f"spin up exited:\n{output.read_text()}"
+            try:
+                response = httpx.get(page_url, timeout=5)
+            except httpx.TransportError:
+                return ""
+            return response.text if response.status_code == 200 else ""
+
+        wait_for(page, timeout=60, what="the demo page")
+        assert "spin-trigger-timer on PATH" in output.read_text()
+        family = psutil.Process(up.pid).children(recursive=True)
+        assert len(family) >= 3  # one executor per trigger type
+
+        # The timer fires on its own, again and again; the page shows it.
+        wait_for(lambda: page().count(TICK_LINE) >= 2, timeout=30, what="two timer runs")
+
+        # A Redis message is handled by the Redis component; the page shows that too.
+        publisher = redis.Redis(port=redis_server.port)
+        wait_for(
+            lambda: publisher.publish("messages", "hello-from-e2e") > 0,
+            timeout=30,
+            what="the Redis executor to subscribe",
+        )
+        publisher.close()
+        shown = wait_for(
+            lambda: (text := page()) and "redis: hello-from-e2e" in text and text,
+            timeout=30,
+            what="the message on the page",
+        )
+        assert "Spin demo: one app, three triggers." in shown
+    finally:
+        up.send_signal(signal.SIGTERM)
+        code = up.wait(timeout=60)
+
+    log_text = output.read_text()
+    assert code == 0, log_text
+    leftovers = [p for p in family if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert leftovers == [], log_text
+    # Each of the three executors stopped by itself with exit code 0, none was killed.
+    assert log_text.count("exited code=0") == 3, log_text
