@@ -109,3 +109,51 @@ def test_spin_up_runs_the_demo_with_all_three_triggers(
     assert leftovers == [], log_text
     # Each of the three executors stopped by itself with exit code 0, none was killed.
     assert log_text.count("exited code=0") == 3, log_text
+
+
+def test_run_demo_starts_redis_and_the_app_then_stops_both(tmp_path: Path) -> None:
+    """What `make demo` runs, on a copy of the demo: no Redis answers on the configured port,
+    so it starts its own, prints how to use the app, and stops everything on SIGTERM."""
+    for name in ("spin.toml", "run_demo.py"):
+        shutil.copy(DEMO_DIR / name, tmp_path / name)
+    shutil.copytree(DEMO_DIR / "wat", tmp_path / "wat")
+    unused_port, listen_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPIN_", "NOTIFY_SOCKET"))}
+    env["SPIN_DATA_DIR"] = str(tmp_path / "no-plugins")
+    output = tmp_path / "demo.log"
+    with output.open("wb") as log:
+        demo = subprocess.Popen(
+            [
+                sys.executable,
+                str(tmp_path / "run_demo.py"),
+                "--listen",
+                f"127.0.0.1:{listen_port}",
+                "--redis-port",
+                str(unused_port),
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for(
+            lambda: "Press Ctrl+C to stop." in output.read_text() or demo.poll() is not None,
+            timeout=60,
+            what="the demo's instructions",
+        )
+        text = output.read_text()
+        redis_port = int(
+            text.split("Started a Redis server for the demo on port ")[1].split(".")[0]
+        )
+        assert f"curl http://127.0.0.1:{listen_port}/" in text
+        assert f"redis-cli -p {redis_port} publish messages hello" in text
+        assert RedisServer(tmp_path, redis_port).ping()
+        page = httpx.get(f"http://127.0.0.1:{listen_port}/", timeout=5)
+        assert page.status_code == 200
+        assert "The timer component (ticker) printed" in page.text
+    finally:
+        demo.send_signal(signal.SIGTERM)
+        code = demo.wait(timeout=60)
+    assert code == 0, output.read_text()
+    assert "Stopped the demo's Redis server." in output.read_text()
+    assert not RedisServer(tmp_path, redis_port).ping()
