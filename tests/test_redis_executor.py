@@ -272,13 +272,16 @@ def test_template_address_and_per_trigger_override(
     executor.wait_for_output("spin1-logger", "via template")
 
 
-@pytest.mark.parametrize("component", ["trapper", "erring"])
+@pytest.mark.parametrize(
+    ("component", "reason"), [("trapper", "unreachable"), ("erring", "returned error")]
+)
 def test_failing_guest_is_logged_and_the_executor_keeps_serving(
     tmp_path: Path,
     redis_server: RedisServer,
     publisher: redis.Redis,
     run_executor: Any,
     component: str,
+    reason: str,
 ) -> None:
     app = (
         RedisApp(tmp_path, redis_server.url)
@@ -292,6 +295,7 @@ def test_failing_guest_is_logged_and_the_executor_keeps_serving(
     executor.wait_for_stderr(
         f"component {component!r} failed to handle a message on channel 'jobs'"
     )
+    assert reason in executor.stderr
     publisher.publish("jobs", b"job-2")
     executor.wait_for_output("spin1-logger", "job-2")
     assert executor.process.poll() is None
