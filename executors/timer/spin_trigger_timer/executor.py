@@ -45,9 +45,9 @@ class Timer:
         log.debug("%s: run starting", self.label)
         started = time.perf_counter()
         try:
-            await anyio.to_thread.run_sync(
-                self.guest.handle_timer, limiter=self.limiter, abandon_on_cancel=True
-            )
+            # Not abandoned on cancellation: a run that outlives the grace period still ends
+            # at its deadline (--wasm-timeout) before the executor exits.
+            await anyio.to_thread.run_sync(self.guest.handle_timer, limiter=self.limiter)
         except GuestError as err:
             elapsed = (time.perf_counter() - started) * 1000
             log.error("%s failed after %.1f ms: %s", self.label, elapsed, err.reason)

@@ -93,7 +93,7 @@ def speedup(value: str) -> str:
 class RunningTimer:
     """`spin-trigger-timer` running in the background, with a notify socket for READY=1."""
 
-    def __init__(self, app: TimerApp, **env: str) -> None:
+    def __init__(self, app: TimerApp, *args: str, **env: str) -> None:
         self.socket_dir = Path(tempfile.mkdtemp(prefix="timer-notify-"))
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.notify.bind(str(self.socket_dir / "notify"))
@@ -101,7 +101,7 @@ class RunningTimer:
         self.stderr_path = app.dir / "executor.stderr"
         with self.stderr_path.open("wb") as stderr:
             self.process = subprocess.Popen(
-                [str(PROGRAM), "--quiet"],
+                [str(PROGRAM), "--quiet", *args],
                 env=app.env(NOTIFY_SOCKET=str(self.socket_dir / "notify"), **env),
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
@@ -142,8 +142,8 @@ class RunningTimer:
 def start_timer() -> Iterator[Callable[..., RunningTimer]]:
     started: list[RunningTimer] = []
 
-    def start(app: TimerApp, **env: str) -> RunningTimer:
-        running = RunningTimer(app, **env)
+    def start(app: TimerApp, *args: str, **env: str) -> RunningTimer:
+        running = RunningTimer(app, *args, **env)
         started.append(running)
         return running
 
@@ -287,6 +287,23 @@ def test_sigterm_lets_the_run_in_flight_finish_then_exits_0(
         "timer 'hourly' (component 'slow') ran in"
     )
     assert app.lines("slow") == ["start", "end"]
+
+
+def test_a_run_past_the_grace_period_ends_at_its_deadline(
+    tmp_path: Path, start_timer: Callable[..., RunningTimer]
+) -> None:
+    app = make_app(tmp_path, timer("hourly", "loop", "3600") + component("loop"), ["loop"])
+    running = start_timer(
+        app, "--wasm-timeout", "2", SPIN_LOG_LEVEL="DEBUG", SPIN_SHUTDOWN_GRACE="0.2"
+    )
+    running.wait_for_state("READY=1")
+    wait_for(lambda: "run starting" in running.stderr, timeout=30, what="the first run to start")
+
+    # The guest never returns: after the grace period the executor gives up waiting, and the
+    # run ends at its 2 s deadline instead of keeping the process alive.
+    assert running.stop() == 0
+    assert "work still in flight after the 0.2s grace period" in running.stderr
+    assert "timer 'hourly' (component 'loop') failed" in running.stderr
 
 
 @pytest.mark.parametrize(
