@@ -1,0 +1,328 @@
+"""One trigger type's executor under supervision: start, relay output, readiness, restart, stop.
+
+A `Child` owns the executor process of one trigger type across restarts. The manager creates it,
+may start its first process before the event loop runs (`start_process`), then runs `run()` as a
+task. `stop()` and `kill_now()` are plain calls, safe at any time, also before `run()` starts.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import anyio
+
+from spin.launch import ExecutorLaunch
+from spin.supervisor.backoff import RestartTracker
+from spin.supervisor.flag import Flag
+from spin.supervisor.log import EventLog
+from spin.supervisor.orphan_guard import OrphanGuard
+from spin.supervisor.process import (
+    TREE_TOKEN,
+    ExitStatus,
+    adopted_children,
+    kill_marked,
+    signal_group,
+    spawn,
+)
+from spin.supervisor.readiness import NOTIFY_GRACE, NotifySocket, known_to_notify
+from spin.supervisor.reaper import Reaper
+from spin.supervisor.settings import Policy
+from spin.supervisor.stats import TreeSampler, TreeStats
+
+if TYPE_CHECKING:
+    from anyio.abc import TaskGroup
+
+#: After the last process of a child ended, how long its output pipes may still drain.
+OUTPUT_DRAIN_TIMEOUT = 1.0
+
+State = Literal["starting", "running", "ready", "backoff", "stopping", "stopped", "ended",
+                "failed"]
+
+
+def shutdown_grace(shutdown_timeout: float) -> float:
+    """SPIN_SHUTDOWN_GRACE for the executor: a little below our own kill deadline, so that a
+    well-behaved executor gives up on work in flight before it is killed."""
+    return max(0.0, shutdown_timeout - min(1.0, shutdown_timeout / 10))
+
+
+@dataclass
+class Services:
+    """What every child shares with the manager."""
+
+    log: EventLog
+    reaper: Reaper
+    guard: OrphanGuard
+    private_dir: Path
+    token: str  # the supervisor's tree token
+    on_ready: Callable[[Child], None]
+    on_fatal: Callable[[Child, int, str], None]  # exit code, reason
+
+
+@dataclass
+class Run:
+    """One executor process of a child."""
+
+    process: subprocess.Popen[bytes]
+    token: str
+    started_at: float = field(default_factory=time.monotonic)
+    status: ExitStatus | None = None
+    exited: Flag = field(default_factory=Flag)
+    output_closed: Flag = field(default_factory=Flag)
+    open_streams: int = 2
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+
+class Child:
+    def __init__(self, launch: ExecutorLaunch, policy: Policy, services: Services,
+                 generation: int) -> None:
+        self.launch = launch
+        self.trigger_type = launch.trigger_type
+        self.policy = policy
+        self.tracker = RestartTracker(policy)
+        self.state: State = "starting"
+        self.ready = False
+        self.readiness_assumed = False
+        self.finished = Flag()
+        self.ready_or_finished = Flag()
+        self._services = services
+        self._log = services.log
+        self._name = f"{self.trigger_type}-{generation}"
+        self.notify = NotifySocket(services.private_dir / f"{self._name}.sock")
+        self._spawns = 0
+        self._run: Run | None = None
+        self._stop_requested = Flag()
+        self._stop_requested_at = 0.0
+        self._sampler: TreeSampler | None = None
+
+    # --- control, callable at any time -------------------------------------------------------
+
+    @property
+    def pid(self) -> int | None:
+        return self._run.pid if self._run and self._run.status is None else None
+
+    @property
+    def last_pid(self) -> int | None:
+        return self._run.pid if self._run else None
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop_requested.is_set()
+
+    def stop(self) -> None:
+        """Graceful stop: SIGTERM to the executor's process group, SIGKILL after the timeout."""
+        if self.stopping:
+            return
+        self._stop_requested_at = time.monotonic()
+        self._stop_requested.set()
+        pid = self.pid
+        if pid is not None:
+            self.state = "stopping"
+            self._log.event("stopping", self.trigger_type, pid, signal="SIGTERM",
+                            timeout=self.policy.shutdown_timeout)
+            signal_group(pid, signal.SIGTERM)
+
+    def kill_now(self) -> None:
+        self.stop()
+        pid = self.pid
+        if pid is not None and signal_group(pid, signal.SIGKILL):
+            self._log.event("killed", self.trigger_type, pid, level="warn",
+                            reason="stop requested again")
+
+    def uptime(self) -> float:
+        return time.monotonic() - self._run.started_at if self.pid is not None and self._run else 0
+
+    def sample(self) -> TreeStats | None:
+        pid = self.pid
+        if pid is None:
+            return None
+        if self._sampler is None or self._sampler.pid != pid:
+            self._sampler = TreeSampler(pid)
+        return self._sampler.sample()
+
+    # --- starting ------------------------------------------------------------------------------
+
+    def start_process(self) -> bool:
+        """Start the executor (no await: usable before the event loop runs). False on failure."""
+        self._spawns += 1
+        token = f"{self._services.token}/{self._name}/{self._spawns}/"
+        env = {
+            **self.launch.env,
+            "NOTIFY_SOCKET": str(self.notify.path),
+            "SPIN_SHUTDOWN_GRACE": f"{shutdown_grace(self.policy.shutdown_timeout):g}",
+            TREE_TOKEN: token,
+        }
+        self.notify.drain()
+        self.ready = False
+        self.readiness_assumed = False
+        try:
+            process = spawn(self.launch.argv, env)
+        except OSError as err:
+            self._log.event("spawn-failed", self.trigger_type, level="error",
+                            argv=" ".join(self.launch.argv), reason=str(err))
+            self.state = "failed"
+            return False
+        run = Run(process, token)
+        self._run = run
+        self.state = "starting"
+        self._services.guard.watch(run.pid)
+        self._services.reaper.watch(run.pid, lambda status: self._exited(run, status))
+        self._log.event("starting", self.trigger_type, run.pid, attempt=self.tracker.attempt,
+                        executor=self.launch.description or self.launch.argv[0])
+        return True
+
+    def _exited(self, run: Run, status: ExitStatus) -> None:
+        run.status = status
+        run.process.returncode = status.exit_code  # so that Popen never waits for it itself
+        run.exited.set()
+
+    # --- the supervision loop ------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Supervise until stopped, ended by the restart policy, or given up."""
+        try:
+            async with anyio.create_task_group() as group:
+                await self._supervise(group)
+                if self._run is not None:
+                    with anyio.move_on_after(OUTPUT_DRAIN_TIMEOUT):
+                        await self._run.output_closed.wait()
+                group.cancel_scope.cancel()
+        finally:
+            self.notify.close()
+            self.finished.set()
+            self.ready_or_finished.set()
+
+    async def _supervise(self, group: TaskGroup) -> None:
+        if self._run is None and not self.stopping and not self.start_process():
+            self._services.on_fatal(self, 1, "the executor could not be started")
+            return
+        while self._run is not None:
+            run = self._run
+            group.start_soon(self._relay, run, "stdout")
+            group.start_soon(self._relay, run, "stderr")
+            status = await self._wait_exit(run)
+            ran_for = time.monotonic() - run.started_at
+            self._log.event("exited", self.trigger_type, run.pid,
+                            level="info" if not status.failed or self.stopping else "warn",
+                            **status.describe(), uptime=round(ran_for, 3))
+            self._clean_up_after(run)
+            if self.stopping:
+                self.state = "stopped"
+                self._log.event("stopped", self.trigger_type, run.pid)
+                return
+            decision = self.tracker.after_exit(status, ran_for, time.monotonic())
+            if decision.action == "end":
+                self.state = "ended"
+                self._log.event("ended", self.trigger_type, run.pid, reason=decision.reason)
+                return
+            if decision.action in ("give-up", "terminate"):
+                self.state = "failed"
+                self._services.on_fatal(self, status.exit_code, decision.reason)
+                return
+            self.state = "backoff"
+            self._log.event("restarting", self.trigger_type, run.pid, attempt=decision.attempt,
+                            delay=round(decision.delay, 3))
+            with anyio.move_on_after(decision.delay):
+                await self._stop_requested.wait()
+            if self.stopping:
+                self.state = "stopped"
+                self._log.event("stopped", self.trigger_type, run.pid)
+                return
+            if not self.start_process():
+                self._services.on_fatal(self, 1, "the executor could not be started")
+                return
+
+    async def _wait_exit(self, run: Run) -> ExitStatus:
+        """Wait for the process to exit, watching readiness and enforcing the stop timeout."""
+        async with anyio.create_task_group() as group:
+            group.start_soon(self._watch_readiness, run)
+            group.start_soon(self._enforce_stop_timeout, run)
+            await run.exited.wait()
+            group.cancel_scope.cancel()
+        assert run.status is not None
+        return run.status
+
+    async def _enforce_stop_timeout(self, run: Run) -> None:
+        await self._stop_requested.wait()
+        deadline = self._stop_requested_at + self.policy.shutdown_timeout
+        await anyio.sleep(max(0.0, deadline - time.monotonic()))
+        if run.status is None and signal_group(run.pid, signal.SIGKILL):
+            self._log.event("killed", self.trigger_type, run.pid, level="warn",
+                            reason=f"still running {self.policy.shutdown_timeout:g}s after "
+                            "SIGTERM")
+
+    async def _watch_readiness(self, run: Run) -> None:
+        grace = math.inf if known_to_notify(self.launch) else NOTIFY_GRACE
+        with anyio.move_on_after(grace) as scope:
+            while True:
+                states = await self.notify.receive()
+                scope.deadline = math.inf  # it speaks sd_notify: wait for READY=1 as long as needed
+                if states.get("READY") == "1" and not self.ready:
+                    self._become_ready(run, assumed=False)
+        if not self.ready:
+            self._become_ready(run, assumed=True)
+            # It may still notify later; keep listening so that READY=1 is logged when it comes.
+            while (states := await self.notify.receive()).get("READY") != "1":
+                pass
+            self.readiness_assumed = False
+            self._log.event("ready", self.trigger_type, run.pid, notified=True)
+
+    def _become_ready(self, run: Run, *, assumed: bool) -> None:
+        self.ready = True
+        self.readiness_assumed = assumed
+        if self.state == "starting":
+            self.state = "ready"
+        fields: dict[str, object] = {"notified": not assumed}
+        if assumed:
+            fields["reason"] = f"no READY=1 within {NOTIFY_GRACE:g}s: taken as not supporting " \
+                "sd_notify"
+        self._log.event("ready", self.trigger_type, run.pid,
+                        uptime=round(time.monotonic() - run.started_at, 3), **fields)
+        self.ready_or_finished.set()
+        self._services.on_ready(self)
+
+    async def _relay(self, run: Run, stream: Literal["stdout", "stderr"]) -> None:
+        """Relay the executor's output line by line, prefixed with the trigger type."""
+        pipe = run.process.stdout if stream == "stdout" else run.process.stderr
+        assert pipe is not None
+        fd = pipe.fileno()
+        pending = b""
+        try:
+            while True:
+                await anyio.wait_readable(fd)
+                try:
+                    chunk = os.read(fd, 65536)
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    break
+                *lines, pending = (pending + chunk).split(b"\n")
+                for line in lines:
+                    self._log.output(self.trigger_type, run.pid, stream, line)
+        finally:
+            if pending:
+                self._log.output(self.trigger_type, run.pid, stream, pending)
+            pipe.close()
+            run.open_streams -= 1
+            if run.open_streams == 0:
+                run.output_closed.set()
+
+    def _clean_up_after(self, run: Run) -> None:
+        """Kill what the executor left behind: its process group, and escaped descendants
+        already re-parented to us (the rest is swept when the supervisor stops)."""
+        signal_group(run.pid, signal.SIGKILL)
+        self._services.guard.forget(run.pid)
+        exclude = [self._services.guard.pid]
+        for pid in kill_marked(run.token, adopted_children(exclude)):
+            self._log.event("killed", self.trigger_type, pid, level="warn",
+                            reason="left behind by its executor")

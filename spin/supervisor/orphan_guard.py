@@ -1,0 +1,90 @@
+"""The orphan guard: no executor process outlives a supervisor that was SIGKILLed.
+
+PR_SET_PDEATHSIG only covers the executor itself, not what it started. So `supervise()` forks
+one small guard process first. The supervisor holds the write end of a pipe to it and tells it
+each executor's process group (`+PGID` / `-PGID` lines). When the pipe reaches end-of-file
+without a `done` line, the supervisor died: the guard SIGKILLs every group it knows, then every
+process still marked with the supervisor's tree token (descendants that escaped into a session
+of their own), removes the supervisor's private directory and exits. It costs one process for
+the whole supervisor, sleeps in a blocking read, and needs nothing from the executors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+from pathlib import Path
+
+from spin.supervisor.process import kill_marked
+
+_IGNORED = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1,
+            signal.SIGUSR2, signal.SIGPIPE)
+
+
+class OrphanGuard:
+    """The supervisor's end of the guard process."""
+
+    def __init__(self, pid: int, pipe: int) -> None:
+        self.pid = pid
+        self._pipe = pipe
+
+    @classmethod
+    def start(cls, token_prefix: str, private_dir: Path) -> OrphanGuard:
+        """Fork the guard. Call before any thread exists (the event loop is not running yet)."""
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the guard
+            os.close(write_end)
+            try:
+                _guard(read_end, token_prefix, private_dir)
+            finally:
+                os._exit(0)
+        os.close(read_end)
+        os.set_inheritable(write_end, False)
+        return cls(pid, write_end)
+
+    def watch(self, pgid: int) -> None:
+        self._send(f"+{pgid}")
+
+    def forget(self, pgid: int) -> None:
+        self._send(f"-{pgid}")
+
+    def close(self) -> None:
+        """A clean exit: everything is stopped already, the guard just ends."""
+        self._send("done")
+        os.close(self._pipe)
+
+    def _send(self, line: str) -> None:
+        with contextlib.suppress(OSError):  # the guard is gone: nothing to tell it
+            os.write(self._pipe, line.encode() + b"\n")
+
+
+def _guard(pipe: int, token_prefix: str, private_dir: Path) -> None:
+    """The guard's whole life: follow the group list until the pipe closes."""
+    os.setpgid(0, 0)  # not in the supervisor's group: a signal to that group spares the guard
+    for signum in _IGNORED:
+        signal.signal(signum, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    groups: set[int] = set()
+    pending = b""
+    while chunk := os.read(pipe, 4096):
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            if line == b"done":
+                return
+            if line.startswith(b"+"):
+                groups.add(int(line[1:]))
+            elif line.startswith(b"-"):
+                groups.discard(int(line[1:]))
+    for pgid in groups:
+        with contextlib.suppress(OSError):
+            os.killpg(pgid, signal.SIGKILL)
+    mine = os.getpid()
+    for _ in range(2):  # a second pass catches what forked while the first one ran
+        others = (int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != mine)
+        if not kill_marked(token_prefix, others):
+            break
+    shutil.rmtree(private_dir, ignore_errors=True)

@@ -1,0 +1,63 @@
+"""The server side of sd_notify: one datagram socket per executor, and who is expected to use it.
+
+Each executor gets its own NOTIFY_SOCKET in the supervisor's private directory, so a message
+needs no sender credentials to be attributed. An executor is `ready` when it sends READY=1.
+Executors built on the shared trigger library always send it; for any other executor we cannot
+know, so one that has not sent anything within NOTIFY_GRACE seconds of starting is taken to
+not support notification and counted as ready (the log says so).
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import anyio
+
+from spin.launch import ExecutorLaunch
+
+#: How long an executor that may not know sd_notify has to send READY=1 before it is assumed
+#: not to support it.
+NOTIFY_GRACE = 2.0
+
+
+def known_to_notify(launch: ExecutorLaunch) -> bool:
+    """Executors of this package (internal or Python entry points) use the trigger library."""
+    return launch.description == "internal" or launch.description.startswith("Python entry point")
+
+
+class NotifySocket:
+    """A bound unix datagram socket that an executor sends sd_notify states to."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+        self._sock.bind(str(path))
+        self._sock.setblocking(False)
+
+    async def receive(self) -> dict[str, str]:
+        """The next message as a dict of its `KEY=VALUE` lines."""
+        while True:
+            await anyio.wait_readable(self._sock)
+            try:
+                data = self._sock.recv(4096)
+            except BlockingIOError:
+                continue
+            states = {}
+            for line in data.decode(errors="replace").splitlines():
+                key, sep, value = line.partition("=")
+                if sep:
+                    states[key] = value
+            return states
+
+    def drain(self) -> None:
+        """Forget messages of a previous process (before a restart reuses the socket)."""
+        while True:
+            try:
+                self._sock.recv(4096)
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self._sock.close()
+        self.path.unlink(missing_ok=True)
