@@ -23,7 +23,7 @@ from hypercorn.config import Config as HypercornConfig
 from spin.errors import SpinError
 from spin.runtime import Runtime, RuntimeConfig
 from spin.trigger import TriggerContext
-from spin.triggers.http.app import SpinHttpApp, app_info_response
+from spin.triggers.http.app import GuestThreads, SpinHttpApp, app_info_response
 from spin.triggers.http.config import ServerConfig
 from spin.triggers.http.handlers import Handler, make_handler
 from spin.triggers.http.routing import WELL_KNOWN_PREFIX, Router
@@ -166,6 +166,7 @@ async def serve(context: TriggerContext) -> int:
     """Run the HTTP executor until `context.stopping`; 0 after a graceful stop."""
     config = ServerConfig.from_options(context.extra)
     runtime = Runtime(RuntimeConfig.from_context(context))
+    threads = GuestThreads(GUEST_THREADS)
     try:
         hyper = hypercorn_config(config, context.grace_period)
         app = await anyio.to_thread.run_sync(load_app, context, runtime)
@@ -176,7 +177,7 @@ async def serve(context: TriggerContext) -> int:
             app.router,
             app.handlers,
             app_info_response(context.app.name, context.app.version),
-            anyio.CapacityLimiter(GUEST_THREADS),
+            threads,
         )
         context.notify_ready()
         # hypercorn's asyncio.TaskGroup cancels and uncancels the task it runs in; a task of
@@ -185,5 +186,6 @@ async def serve(context: TriggerContext) -> int:
             group.start_soon(_serve_until_stopped, asgi, hyper, context)
         log.info("HTTP server stopped")
     finally:
+        threads.close()
         runtime.close()
     return 0
