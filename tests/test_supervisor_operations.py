@@ -1,0 +1,170 @@
+"""What operators see and use: readiness, relayed output, JSON logs, SIGUSR1 status, SIGHUP
+reload, and a lean supervisor process."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.supervisor.harness import Supervised, pid_alive
+from tests.support import wait_for
+
+LIFECYCLE_KEYS = {"ts", "level", "trigger", "pid", "event"}
+
+
+@pytest.fixture
+def sup(tmp_path: Path) -> Iterator[Supervised]:
+    run = Supervised(tmp_path)
+    try:
+        yield run
+    finally:
+        run.cleanup()
+
+
+@pytest.fixture
+def notify_listener(tmp_path: Path) -> Iterator[socket.socket]:
+    """The supervisor's own NOTIFY_SOCKET, as systemd would provide it."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(tmp_path / "notify.sock"))
+    sock.settimeout(30)
+    try:
+        yield sock
+    finally:
+        sock.close()
+
+
+def test_supervisor_notifies_ready_once_every_executor_is_ready(
+    sup: Supervised, notify_listener: socket.socket
+) -> None:
+    sup.start([sup.executor("web", notify_delay=0.5), sup.executor("queue")],
+              env={"NOTIFY_SOCKET": notify_listener.getsockname()})
+    assert notify_listener.recv(4096) == b"READY=1"
+    log = sup.log()
+    assert "web[" in log and log.count(" ready ") >= 2, log
+    # READY=1 came after both executors notified (web waited 0.5 s)
+    assert log.index("supervisor[") < log.rindex("ready executors=2")
+    sup.signal(signal.SIGTERM)
+    assert notify_listener.recv(4096) == b"STOPPING=1"
+    assert sup.wait_exit() == 0
+
+
+def test_an_executor_that_never_notifies_is_taken_as_ready_after_the_grace(
+    sup: Supervised, notify_listener: socket.socket
+) -> None:
+    sup.start([sup.executor("silent", notify=False), sup.executor("queue")],
+              env={"NOTIFY_SOCKET": notify_listener.getsockname()})
+    assert notify_listener.recv(4096) == b"READY=1"
+    log = sup.log()
+    assert "notified=False" in log and "taken as not supporting sd_notify" in log
+    assert "notified=True" in log  # the other one did notify
+    sup.signal(signal.SIGTERM)
+    assert sup.wait_exit() == 0
+
+
+def test_output_is_relayed_line_by_line_with_the_trigger_prefix(sup: Supervised) -> None:
+    sup.start([sup.executor("web"), sup.executor("queue")])
+    sup.wait_events("start", 2)
+    wait_for(lambda: sup.output().count(" | hello from pid") == 2, what="two relayed lines")
+    sup.signal(signal.SIGTERM)
+    assert sup.wait_exit() == 0
+    for line in sup.output().splitlines():
+        assert line.startswith(("web | hello from pid", "queue | hello from pid")), line
+    # a partial last line is relayed when the pipe closes
+    assert "web | partial line without newline" in sup.log()
+
+
+def test_json_log_lines_status_snapshot_and_stats(sup: Supervised) -> None:
+    sup.start([sup.executor("web", grandchild="group"), sup.executor("queue")],
+              settings={"log_format": "json", "stats_interval": 0.2})
+    sup.wait_events("start", 2)
+    wait_for(lambda: any(r["event"] == "stats" for r in sup.json_log()), what="a stats line")
+    sup.signal(signal.SIGUSR1)
+    wait_for(lambda: sum(r["event"] == "status" for r in sup.json_log()) >= 3,
+             what="the status snapshot")
+    sup.signal(signal.SIGTERM)
+    assert sup.wait_exit() == 0
+    records = sup.json_log()  # every line parses as one JSON object
+    assert all(record.keys() >= LIFECYCLE_KEYS for record in records)
+    events = [record["event"] for record in records]
+    for expected in ("starting", "ready", "status", "stats", "stopping", "exited", "stopped"):
+        assert expected in events, expected
+    web = next(r for r in records if r["event"] == "status" and r["trigger"] == "web")
+    assert web["state"] == "ready" and web["restarts"] == 0 and web["uptime"] > 0
+    assert web["processes"] == 2 and web["rss_mb"] > 1 and "cpu_percent" in web
+    assert "open_files" in web
+    supervisor = next(r for r in records if r["event"] == "status" and r["trigger"] is None)
+    assert supervisor["executors"] == 2
+    exited = next(r for r in records if r["event"] == "exited" and r["trigger"] == "queue")
+    assert exited["code"] == 0 and isinstance(exited["pid"], int)
+    output = [json.loads(line) for line in sup.output().splitlines()]
+    assert {r["trigger"] for r in output} == {"web", "queue"}
+    assert all(r["event"] == "output" and r["stream"] == "stdout" for r in output)
+
+
+def test_sighup_reloads_one_type_at_a_time(sup: Supervised, tmp_path: Path) -> None:
+    web, queue, timer = sup.executor("web"), sup.executor("queue"), sup.executor("timer")
+    plan = tmp_path / "reload.json"
+    plan.write_text(json.dumps({"executors": [web, timer]}))  # queue removed, timer added
+    sup.start([web, queue], reload=str(plan))
+    old_web = sup.wait_events("start", 1, "web")[0]
+    old_queue = sup.wait_events("start", 1, "queue")[0]
+    sup.wait_log("supervisor[")
+    wait_for(lambda: "ready executors=2" in sup.log(), what="all ready")
+    sup.signal(signal.SIGHUP)
+    sup.wait_log("reloaded executors=2")
+    new_web = sup.wait_events("start", 2, "web")[1]
+    sup.wait_events("start", 1, "timer")
+    assert sup.events("term", "queue")
+    old_web_term = sup.events("term", "web")[0]
+    assert old_web_term["pid"] == old_web["pid"]
+    assert new_web["t"] < old_web_term["t"], "the new web executor started before the old stopped"
+    assert not pid_alive(old_queue["pid"]) and not pid_alive(old_web["pid"])
+    assert pid_alive(new_web["pid"])
+    log = sup.log()
+    assert "reloading" in log and "removing" in log
+    # a reload that fails keeps what runs
+    plan.write_text("not json")
+    sup.signal(signal.SIGHUP)
+    sup.wait_log("reload-failed")
+    assert pid_alive(new_web["pid"])
+    sup.signal(signal.SIGTERM)
+    assert sup.wait_exit() == 0
+
+
+def test_sighup_restarts_http_by_stopping_the_old_one_first(
+    sup: Supervised, tmp_path: Path
+) -> None:
+    http = sup.executor("http")
+    plan = tmp_path / "reload.json"
+    plan.write_text(json.dumps({"executors": [http]}))
+    sup.start([http], reload=str(plan))
+    old = sup.wait_events("start", 1, "http")[0]
+    sup.wait_log("ready executors=1")
+    sup.signal(signal.SIGHUP)
+    sup.wait_log("reloaded")
+    new = sup.wait_events("start", 2, "http")[1]
+    assert sup.events("term", "http")[0]["t"] < new["t"]
+    assert not pid_alive(old["pid"])
+    sup.signal(signal.SIGTERM)
+    assert sup.wait_exit() == 0
+
+
+def test_the_supervisor_never_imports_the_runtime_or_the_servers(
+    sup: Supervised, tmp_path: Path
+) -> None:
+    modules = tmp_path / "modules.json"
+    sup.start([sup.executor("web")], modules=str(modules))
+    sup.wait_events("start", 1)
+    sup.signal(signal.SIGUSR1)  # the status snapshot (psutil) is part of what is checked
+    sup.wait_log("status")
+    sup.signal(signal.SIGTERM)
+    assert sup.wait_exit() == 0
+    loaded = json.loads(modules.read_text())
+    assert "spin.supervisor.manager" in loaded and "psutil" in loaded
+    for heavy in ("wasmtime", "hypercorn", "redis"):
+        assert not any(name == heavy or name.startswith(heavy + ".") for name in loaded), heavy
