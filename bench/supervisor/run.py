@@ -21,6 +21,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 COMPARED = "spin,supervisord,circus,honcho"
+RESULTS = Path(tempfile.gettempdir()) / "spin-bench-supervisor"
 #: An empty Wasm module (magic and version): the manifest needs a component source to lock.
 EMPTY_WASM = "\0asm\1\0\0\0"
 
@@ -69,6 +70,8 @@ def main() -> int:
         command = [str(harness / "run.sh"), "--spec", str(spec), "--baseline", "supervisord"]
         if "--only" not in args:
             command += ["--only", COMPARED]
+        if "--out" not in args:  # not into the shared harness's own results folder
+            command += ["--out", str(RESULTS)]
         return subprocess.call([*command, *args])
 
 
