@@ -4,14 +4,33 @@
     guest = runtime.load(component, context.component_logs(component.id), app.variables)
     response = guest.handle_http(HttpRequest(...))   # on a worker thread
 
-Importing this package imports wasmtime: the supervisor (`spin up`) never does.
+The names below are imported on first use, so that an executor can declare its options
+(`RUNTIME_OPTIONS`) for `--help` and `--launch-metadata-only` without loading wasmtime. The
+supervisor (`spin up`) never imports this package's runtime at all.
 """
 
-from spin.runtime.config import RUNTIME_OPTIONS, RuntimeConfig
-from spin.runtime.errors import GuestError
-from spin.runtime.guest import Guest
-from spin.runtime.http_types import SPIN_METHODS, HttpRequest, HttpResponse
-from spin.runtime.runtime import Runtime
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from spin.runtime.config import RUNTIME_OPTIONS, RuntimeConfig
+    from spin.runtime.errors import GuestError
+    from spin.runtime.guest import Guest
+    from spin.runtime.http_types import SPIN_METHODS, HttpRequest, HttpResponse
+    from spin.runtime.runtime import Runtime
+
+_EXPORTS = {
+    "RUNTIME_OPTIONS": "spin.runtime.config",
+    "RuntimeConfig": "spin.runtime.config",
+    "GuestError": "spin.runtime.errors",
+    "Guest": "spin.runtime.guest",
+    "SPIN_METHODS": "spin.runtime.http_types",
+    "HttpRequest": "spin.runtime.http_types",
+    "HttpResponse": "spin.runtime.http_types",
+    "Runtime": "spin.runtime.runtime",
+}
 
 __all__ = [
     "RUNTIME_OPTIONS",
@@ -23,3 +42,10 @@ __all__ = [
     "Runtime",
     "RuntimeConfig",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'spin.runtime' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
