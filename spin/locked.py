@@ -148,11 +148,8 @@ def _iso_text(value: object) -> str:
 
 
 def _content_source(content: dict[str, Any]) -> str:
-    """The `source` URL of a content reference: flattened into its parent as in Spin's format,
-    or (as the first lock files of this project wrote it) nested under `content`."""
-    if "source" in content:
-        return str(content["source"])
-    return str(content["content"]["source"])
+    """The `source` URL of a content reference (flattened into its parent, as Spin writes it)."""
+    return str(content["source"])
 
 
 @dataclass(frozen=True)

@@ -103,10 +103,10 @@ def wat_component(
     wasm = wat_to_wasm(WAT_DIR / f"{wat_name}.wat", out_dir)
     return LockedComponent({
         "id": component_id or wat_name.replace("_", "-"),
-        "source": {"content_type": "application/wasm", "content": {"source": wasm.as_uri()}},
+        "source": {"content_type": "application/wasm", "source": wasm.as_uri()},
         "env": env or {},
         "files": [
-            {"content": {"source": host.resolve().as_uri()}, "path": guest}
+            {"source": host.resolve().as_uri(), "path": guest}
             for host, guest in files or []
         ],
         "config": config or {},
