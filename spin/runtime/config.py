@@ -65,4 +65,9 @@ RUNTIME_OPTIONS: list[click.Option] = [
         default=None, metavar="MB",
         help="Linear memory one guest instance may use, in MiB (default: no limit).",
     ),
+    click.Option(
+        ["--wasm-workers"], type=click.IntRange(min=1), envvar="SPIN_WASM_WORKERS",
+        default=None, metavar="N",
+        help="Worker processes that run guest calls (default: one per CPU).",
+    ),
 ]

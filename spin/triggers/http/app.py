@@ -1,19 +1,18 @@
 """The ASGI application that answers a Spin app's HTTP requests, apart from any server.
 
-It routes the path, reads the body, runs the component on a worker thread (guest calls block;
-a fixed pool bounds how many run at once) and writes the response. The executor's own
-endpoints under `/.well-known/spin/` answer first. Every request gets one access-log line.
+It routes the path, reads the body, awaits the component's handler (the guest runs in one of
+the runtime's worker processes, so the event loop keeps serving) and writes the response. The
+executor's own endpoints under `/.well-known/spin/` answer first. Every request gets one
+access-log line.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 from spin.runtime import GuestError, HttpResponse
 from spin.triggers.http.handlers import Handler, IncomingRequest
@@ -31,29 +30,6 @@ Send = Callable[[Message], Awaitable[None]]
 NOT_FOUND = HttpResponse(404, [], b"")
 INTERNAL_ERROR = HttpResponse(500, [], b"")
 HEALTH_OK = HttpResponse(200, [("content-type", "text/plain")], b"OK")
-
-
-T = TypeVar("T")
-
-
-class GuestThreads:
-    """The worker threads guest calls run on (a guest call blocks for as long as it runs).
-
-    A plain thread pool behind `loop.run_in_executor` rather than `anyio.to_thread.run_sync`:
-    on the hello-world benchmark the thread hop costs about half as much (3050 against 2080
-    requests/s with a guest that does nothing). The pool's size bounds the guest calls running
-    at once, as a CapacityLimiter would.
-    """
-
-    def __init__(self, size: int) -> None:
-        self._pool = ThreadPoolExecutor(size, thread_name_prefix="guest")
-
-    async def run(self, function: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
-
-    def close(self) -> None:
-        """Let running calls finish (each ends by its deadline); take no new ones."""
-        self._pool.shutdown(wait=False)
 
 
 class ClientGone(Exception):
@@ -76,12 +52,10 @@ class SpinHttpApp:
         router: Router,
         handlers: dict[str, Handler],
         info: HttpResponse,
-        threads: GuestThreads,
     ) -> None:
         self.router = router
         self.handlers = handlers
         self.info = info
-        self.threads = threads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -131,7 +105,7 @@ class SpinHttpApp:
             "calling component %r for %s %s", match.component_id, request.method, request.path
         )
         try:
-            return await self.threads.run(handler.handle, request, match)
+            return await handler.handle(request, match)
         except GuestError as err:
             log.error("component %r failed: %s", match.component_id, err.reason)
         except Exception:  # a bug of ours must not take the server down

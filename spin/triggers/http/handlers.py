@@ -2,8 +2,8 @@
 inbound-http components) or the WAGI executor (CGI over a WASI command).
 
 A handler is chosen per component when the app loads, from the trigger's `executor` and what
-the Wasm exports; a mismatch is a load error, as in Spin. `handle()` is blocking (it runs the
-guest): the server calls it on a worker thread.
+the Wasm exports; a mismatch is a load error, as in Spin. `handle()` awaits the guest call,
+which runs in one of the runtime's worker processes.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from spin.errors import SpinError
-from spin.runtime import Guest, GuestError, HttpRequest, HttpResponse
+from spin.runtime.errors import GuestError
+from spin.runtime.http_types import HttpRequest, HttpResponse
+from spin.runtime.pool import PooledGuest
 from spin.triggers.http import wagi
 from spin.triggers.http.headers import RequestFacts, spin_headers
 from spin.triggers.http.routing import RouteMatch
@@ -39,7 +41,7 @@ class IncomingRequest:
 
 
 class Handler(Protocol):
-    def handle(self, request: IncomingRequest, match: RouteMatch) -> HttpResponse: ...
+    async def handle(self, request: IncomingRequest, match: RouteMatch) -> HttpResponse: ...
 
 
 def _empty(status: int) -> HttpResponse:
@@ -50,15 +52,15 @@ def _empty(status: int) -> HttpResponse:
 class SpinHandler:
     """Request record in, response record out (`handle-http-request` / `handle-request`)."""
 
-    guest: Guest
+    guest: PooledGuest
     base: str
 
-    def handle(self, request: IncomingRequest, match: RouteMatch) -> HttpResponse:
+    async def handle(self, request: IncomingRequest, match: RouteMatch) -> HttpResponse:
         if request.method not in SPIN_METHODS:
             return _empty(405)
         uri = f"{request.path}?{request.query}" if request.query else request.path
         headers = [*request.headers, *spin_headers(request.facts, match, self.base)]
-        response = self.guest.handle_http(
+        response = await self.guest.handle_http(
             HttpRequest(request.method, uri, headers, [], request.body)
         )
         if not 100 <= response.status <= 600:
@@ -83,11 +85,11 @@ def _last_value_wins(component_id: str, headers: list[tuple[str, str]]) -> list[
 class WagiHandler:
     """CGI environment, argv and stdin in; CGI output on stdout parsed into the response."""
 
-    guest: Guest
+    guest: PooledGuest
     config: wagi.WagiConfig
     base: str
 
-    def handle(self, request: IncomingRequest, match: RouteMatch) -> HttpResponse:
+    async def handle(self, request: IncomingRequest, match: RouteMatch) -> HttpResponse:
         cgi = wagi.CgiRequest(
             method=request.method,
             path=request.path,
@@ -98,7 +100,7 @@ class WagiHandler:
         )
         argv = wagi.build_argv(self.config, cgi, match)
         env = wagi.build_environment(cgi, request.facts, match, self.base)
-        stdout = self.guest.run_command(argv, env, request.body)
+        stdout = await self.guest.run_command(argv, env, request.body)
         try:
             return wagi.parse_cgi_output(stdout)
         except wagi.CgiOutputError as err:
@@ -118,7 +120,7 @@ def executor_type(executor: Any, component_id: str) -> dict[str, Any]:
     return executor
 
 
-def make_handler(guest: Guest, executor: Any, base: str) -> Handler:
+def make_handler(guest: PooledGuest, executor: Any, base: str) -> Handler:
     """The handler for a loaded component, checking that its Wasm fits its executor."""
     table = executor_type(executor, guest.id)
     if table["type"] == "wagi":

@@ -1,5 +1,5 @@
-"""Serving an app over HTTP: load its components, bind, announce the routes, serve with
-hypercorn until the graceful stop, then drain.
+"""Serving an app over HTTP: load its components into the runtime's worker pool, bind,
+announce the routes, serve with hypercorn until the graceful stop, then drain.
 
 The protocol work (HTTP/1.1 keep-alive, HTTP/2 over TLS by ALPN) is hypercorn's; what a
 request means is `SpinHttpApp`'s. The socket is bound here, before hypercorn starts, so that a
@@ -9,38 +9,24 @@ busy port is a clear error and readiness is only announced once connections are 
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import ssl
 import sys
-from dataclasses import dataclass
 
 import anyio
-import anyio.to_thread
 from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config as HypercornConfig
 
 from spin.errors import SpinError
-from spin.runtime import Runtime, RuntimeConfig
+from spin.runtime.config import RuntimeConfig
+from spin.runtime.pool import GuestLoad, WorkerPool, open_pool, worker_count
 from spin.trigger import TriggerContext
-from spin.triggers.http.app import GuestThreads, SpinHttpApp, app_info_response
+from spin.triggers.http.app import SpinHttpApp, app_info_response
 from spin.triggers.http.config import ServerConfig
 from spin.triggers.http.handlers import Handler, make_handler
 from spin.triggers.http.routing import WELL_KNOWN_PREFIX, Router
 
 log = logging.getLogger("spin.http")
-
-#: Guest calls running at once; Wasm runs without the GIL, so a few per core pay off.
-GUEST_THREADS = max(4, 2 * (os.cpu_count() or 1))
-
-
-@dataclass(frozen=True)
-class HttpApp:
-    """An app's HTTP triggers, resolved: the router, and a handler per component."""
-
-    router: Router
-    handlers: dict[str, Handler]
-    base: str
 
 
 def app_base(context: TriggerContext) -> str:
@@ -77,20 +63,23 @@ def build_router(context: TriggerContext, base: str) -> Router:
     return router
 
 
-def load_app(context: TriggerContext, runtime: Runtime) -> HttpApp:
-    """Compile every HTTP component and check it fits its executor (blocking)."""
-    base = app_base(context)
-    router = build_router(context, base)
-    handlers: dict[str, Handler] = {}
-    for trigger in context.triggers:
-        component_id = str(trigger.component)
-        guest = runtime.load(
-            context.app.component(component_id),
-            context.component_logs(component_id),
-            context.app.variables,
+def guest_loads(context: TriggerContext) -> list[GuestLoad]:
+    """The components the HTTP triggers name, each once, for the worker pool to load."""
+    component_ids = dict.fromkeys(str(trigger.component) for trigger in context.triggers)
+    return [
+        GuestLoad(context.app.component(component_id), context.component_logs(component_id))
+        for component_id in component_ids
+    ]
+
+
+def make_handlers(context: TriggerContext, pool: WorkerPool, base: str) -> dict[str, Handler]:
+    """A handler per component, checking each fits its trigger's executor."""
+    return {
+        str(trigger.component): make_handler(
+            pool.guests[str(trigger.component)], trigger.config.get("executor"), base
         )
-        handlers[component_id] = make_handler(guest, trigger.config.get("executor"), base)
-    return HttpApp(router, handlers, base)
+        for trigger in context.triggers
+    }
 
 
 def bind(config: ServerConfig) -> socket.socket:
@@ -165,19 +154,22 @@ async def _serve_until_stopped(
 async def serve(context: TriggerContext) -> int:
     """Run the HTTP executor until `context.stopping`; 0 after a graceful stop."""
     config = ServerConfig.from_options(context.extra)
-    runtime = Runtime(RuntimeConfig.from_context(context))
-    threads = GuestThreads(GUEST_THREADS)
-    try:
-        hyper = hypercorn_config(config, context.grace_period)
-        app = await anyio.to_thread.run_sync(load_app, context, runtime)
+    hyper = hypercorn_config(config, context.grace_period)
+    base = app_base(context)
+    router = build_router(context, base)
+    async with open_pool(
+        RuntimeConfig.from_context(context),
+        guest_loads(context),
+        context.app.variables,
+        workers=worker_count(context),
+    ) as pool:
+        handlers = make_handlers(context, pool, base)
         sock = bind(config)
-        announce(config, sock, app.router, context)
+        announce(config, sock, router, context)
+        log.info("guest calls run in %d worker processes", pool.size)
         hyper.bind = [f"fd://{sock.detach()}"]  # hypercorn owns the socket from here
         asgi = SpinHttpApp(
-            app.router,
-            app.handlers,
-            app_info_response(context.app.name, context.app.version),
-            threads,
+            router, handlers, app_info_response(context.app.name, context.app.version)
         )
         context.notify_ready()
         # hypercorn's asyncio.TaskGroup cancels and uncancels the task it runs in; a task of
@@ -185,7 +177,4 @@ async def serve(context: TriggerContext) -> int:
         async with anyio.create_task_group() as group:
             group.start_soon(_serve_until_stopped, asgi, hyper, context)
         log.info("HTTP server stopped")
-    finally:
-        threads.close()
-        runtime.close()
     return 0

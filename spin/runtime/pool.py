@@ -1,0 +1,303 @@
+"""Guest calls in worker processes: how executors run Wasm without stalling their event loop.
+
+A guest call makes many small ctypes calls into wasmtime, each of which releases and re-takes
+the GIL; on a worker thread of the executor those hand-offs fought the event loop for the
+interpreter and cost more CPU than the Wasm itself. So the pool keeps N single-threaded worker
+processes (`worker`), each with its own `Runtime` holding the same components (loaded in
+parallel; the compiled-artefact cache makes that a deserialisation). A call goes to an idle
+worker over its socket and is awaited without blocking the loop; calls queue when every worker
+is busy, and one slow guest occupies one worker, not the server.
+
+    async with open_pool(RuntimeConfig.from_context(context), loads, variables,
+                         workers=worker_count(context)) as pool:
+        response = await pool.guests["hello"].handle_http(request)
+
+A worker that dies (a crash, SIGKILL) or stays silent well past the call deadline fails the
+call in flight with a `GuestError` and is replaced. Workers die with the executor (see
+`worker`) and are stopped when the pool closes.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import anyio.to_thread
+from anyio.abc import SocketStream, TaskGroup
+from anyio.streams.buffered import BufferedByteReceiveStream
+
+from spin.errors import SpinError
+from spin.runtime import wire
+from spin.runtime.config import RuntimeConfig
+from spin.runtime.errors import GuestError
+from spin.runtime.http_types import HttpRequest, HttpResponse
+
+if TYPE_CHECKING:
+    from spin.locked import LockedComponent
+    from spin.trigger.component_logs import ComponentLogs
+    from spin.trigger.context import TriggerContext
+
+log = logging.getLogger("spin.runtime.pool")
+
+#: How long past the guest deadline a silent worker is presumed hung (and replaced).
+HANG_MARGIN = 10.0
+#: Pause between attempts to start a replacement worker that failed to start.
+RESPAWN_DELAY = 1.0
+#: How long a worker may take to exit once its socket is closed, before it is killed.
+EXIT_WAIT = 5.0
+
+
+def worker_count(context: TriggerContext) -> int:
+    """`--wasm-workers` (RUNTIME_OPTIONS), else one worker per CPU."""
+    return int(context.extra.get("wasm_workers") or os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class GuestLoad:
+    """A component to load in every worker, and where its output goes."""
+
+    component: LockedComponent
+    logs: ComponentLogs
+
+
+class WorkerDied(Exception):
+    """The worker's socket closed mid-call: the process is gone."""
+
+
+class WorkerFailure(Exception):
+    """A bug on the worker's side (not the guest's); the message is its traceback."""
+
+
+class PooledGuest:
+    """A guest loaded in every worker: `Guest`'s calls, awaited instead of blocking."""
+
+    def __init__(
+        self, pool: WorkerPool, index: int, guest_id: str, kind: str, exports: frozenset[str]
+    ) -> None:
+        self.id = guest_id
+        self.kind = kind
+        self.exports = exports
+        self._pool = pool
+        self._index = index
+
+    async def handle_http(self, request: HttpRequest) -> HttpResponse:
+        arguments = (request.method, request.uri, request.headers, request.params, request.body)
+        status, headers, body = await self._pool.call(self, wire.HANDLE_HTTP, arguments)
+        return HttpResponse(status, headers, body)
+
+    async def run_command(self, argv: list[str], env: dict[str, str], stdin: bytes) -> bytes:
+        stdout: bytes = await self._pool.call(self, wire.RUN_COMMAND, (argv, env, stdin))
+        return stdout
+
+    async def handle_redis(self, payload: bytes) -> None:
+        await self._pool.call(self, wire.HANDLE_REDIS, (payload,))
+
+    async def handle_timer(self) -> None:
+        await self._pool.call(self, wire.HANDLE_TIMER, ())
+
+
+class Worker:
+    """One worker process and the executor's end of its socket."""
+
+    def __init__(self, process: subprocess.Popen[bytes], stream: SocketStream) -> None:
+        self.process = process
+        self._stream = stream
+        self._reader = BufferedByteReceiveStream(stream)
+
+    @classmethod
+    async def start(cls, setup: bytes) -> tuple[Worker, Any]:
+        """Start a worker, send it the setup, and wait for its ready (or failed) message."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "spin.runtime.worker", str(theirs.fileno()),
+                 str(os.getpid())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+            )
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        worker = cls(process, await SocketStream.from_socket(ours))
+        try:
+            return worker, await worker.exchange(setup)
+        except BaseException:
+            worker.kill()
+            process.wait()
+            raise
+
+    async def exchange(self, message: bytes) -> Any:
+        """Send one message and await the reply; WorkerDied if the socket closes first."""
+        try:
+            await self._stream.send(message)
+            (size,) = wire.HEADER.unpack(await self._reader.receive_exactly(wire.HEADER.size))
+            return wire.unframe(await self._reader.receive_exactly(size))
+        except (anyio.EndOfStream, anyio.IncompleteRead, anyio.BrokenResourceError) as err:
+            raise WorkerDied(self.describe_exit()) from err
+
+    def describe_exit(self) -> str:
+        code = self.process.poll()
+        if code is None:
+            return f"worker {self.process.pid} closed its socket"
+        if code < 0:
+            return f"worker {self.process.pid} was killed by {signal.Signals(-code).name}"
+        return f"worker {self.process.pid} exited with code {code}"
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+
+    async def close(self) -> None:
+        """Close the socket (the worker exits on end of file); kill it if it lingers."""
+        with anyio.CancelScope(shield=True):
+            await self._stream.aclose()
+            try:
+                await anyio.to_thread.run_sync(self.process.wait, EXIT_WAIT)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                await anyio.to_thread.run_sync(self.process.wait)
+
+
+class WorkerPool:
+    """The worker processes of one executor and the guests they all hold."""
+
+    def __init__(self, config: RuntimeConfig, setup: bytes, size: int, group: TaskGroup) -> None:
+        self.size = size
+        self.guests: dict[str, PooledGuest] = {}
+        self._setup = setup
+        self._group = group
+        self._workers: set[Worker] = set()
+        self._idle_in, self._idle = anyio.create_memory_object_stream[Worker](math.inf)
+        timeout = config.instance_timeout
+        self._reply_limit = timeout + HANG_MARGIN if timeout is not None else None
+
+    async def call(self, guest: PooledGuest, operation: int, arguments: tuple[Any, ...]) -> Any:
+        """Run one operation on an idle worker (waiting for one if all are busy)."""
+        message = wire.frame((guest._index, operation, arguments))
+        worker = await self._idle.receive()
+        try:
+            with anyio.fail_after(self._reply_limit):
+                tag, value = await worker.exchange(message)
+        except TimeoutError:
+            self._replace(worker)
+            raise GuestError(
+                guest.id, f"its worker did not answer within {self._reply_limit:g} s (replaced)"
+            ) from None
+        except WorkerDied as died:
+            self._replace(worker)
+            raise GuestError(guest.id, f"the call was lost: {died} (replaced)") from None
+        except BaseException:  # cancelled mid-call: the late reply would confuse the next call
+            self._replace(worker)
+            raise
+        self._idle_in.send_nowait(worker)
+        if tag == wire.OK:
+            return value
+        if tag == wire.GUEST_ERROR:
+            raise GuestError(guest.id, value)
+        raise WorkerFailure(f"{wire.OPERATION_NAMES[operation]} of {guest.id!r}: {value}")
+
+    # -- starting and replacing workers ---------------------------------------------------
+
+    async def start(self) -> None:
+        """Start every worker at once; return when all are ready. SpinError if the components
+        cannot be loaded (the message is the runtime's, from the first worker to say so)."""
+        outcomes: list[tuple[Worker, Any] | BaseException] = []
+
+        async def start_one() -> None:
+            try:
+                outcomes.append(await Worker.start(self._setup))
+            except Exception as err:
+                outcomes.append(err)
+
+        async with anyio.create_task_group() as starting:
+            for _ in range(self.size):
+                starting.start_soon(start_one)
+        problem = None
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                problem = problem or SpinError(f"A guest worker could not start: {outcome}")
+                continue
+            worker, (tag, value) = outcome
+            self._workers.add(worker)
+            if tag != wire.READY:
+                problem = problem or SpinError(value)
+            elif not self.guests:
+                self._describe_guests(value)
+        if problem is not None:
+            raise problem
+        for worker in self._workers:
+            self._idle_in.send_nowait(worker)
+
+    def _describe_guests(self, described: list[tuple[str, str, list[str]]]) -> None:
+        for index, (guest_id, kind, exports) in enumerate(described):
+            self.guests[guest_id] = PooledGuest(self, index, guest_id, kind, frozenset(exports))
+
+    def _replace(self, worker: Worker) -> None:
+        """Kill a worker whose state is unknown and start another in the background."""
+        worker.kill()
+        self._workers.discard(worker)
+        self._group.start_soon(self._respawn, worker)
+
+    async def _respawn(self, dead: Worker) -> None:
+        await dead.close()
+        log.warning("guest worker %d is gone (%s); starting another", dead.process.pid,
+                    dead.describe_exit())
+        while True:
+            try:
+                worker, (tag, value) = await Worker.start(self._setup)
+            except Exception as err:
+                log.error("a replacement guest worker could not start: %s", err)
+            else:
+                if tag == wire.READY:
+                    self._workers.add(worker)
+                    self._idle_in.send_nowait(worker)
+                    return
+                log.error("a replacement guest worker could not load the app: %s", value)
+                await worker.close()
+            await anyio.sleep(RESPAWN_DELAY)
+
+    async def close(self) -> None:
+        """Stop every worker (they finish no call: callers are done or cancelled by now)."""
+        self._idle_in.close()
+        workers, self._workers = list(self._workers), set()
+        async with anyio.create_task_group() as closing:
+            for worker in workers:
+                closing.start_soon(worker.close)
+
+
+@asynccontextmanager
+async def open_pool(
+    config: RuntimeConfig,
+    loads: list[GuestLoad],
+    variables: dict[str, dict[str, Any]] | None = None,
+    *,
+    workers: int,
+) -> AsyncIterator[WorkerPool]:
+    """Start `workers` worker processes holding `loads`; stop them on exit."""
+    setup = wire.frame((
+        config,
+        [(load.component.raw, str(load.logs.stdout_path.parent), load.logs.echo)
+         for load in loads],
+        variables or {},
+    ))
+    async with anyio.create_task_group() as group:
+        pool = WorkerPool(config, setup, max(1, workers), group)
+        try:
+            await pool.start()
+            yield pool
+        finally:
+            group.cancel_scope.cancel()
+            with anyio.CancelScope(shield=True):
+                await pool.close()
