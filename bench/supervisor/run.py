@@ -41,7 +41,10 @@ def spin_spec() -> dict[str, object]:
         "name": "spin",
         "note": "spin up (this repository): one custom trigger type per program, each a "
                 "spin-trigger-<type> script on PATH that execs the child; --restart on-failure, "
-                "--shutdown-timeout = the stop timeout; text logs to the harness's log file",
+                "--shutdown-timeout = the stop timeout, --stable-after 1 (the harness kills a "
+                "child "
+                "that has run 1.3-6.3 s; with the default 10 s the second kill of a session "
+                "would be an attempt-2 restart with its 0.1 s backoff); text logs",
         "files": [
             {"path": "app.wasm", "content": EMPTY_WASM},
             {"path": "spin.toml",
@@ -52,7 +55,7 @@ def spin_spec() -> dict[str, object]:
              "content": "#!/bin/sh\nexec {cmd}\n"},
         ],
         "start": [str(spin), "up", "-f", "{workdir}/spin.toml", "--restart", "on-failure",
-                  "--shutdown-timeout", "{stop_timeout}"],
+                  "--shutdown-timeout", "{stop_timeout}", "--stable-after", "1"],
         "cwd": "{workdir}",
         "env": {"PATH": "{workdir}/bin:" + os.environ.get("PATH", "/usr/bin:/bin")},
         "restarts": True,
