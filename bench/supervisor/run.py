@@ -42,8 +42,7 @@ def spin_spec() -> dict[str, object]:
         "note": "spin up (this repository): one custom trigger type per program, each a "
                 "spin-trigger-<type> script on PATH that execs the child; --restart on-failure, "
                 "--shutdown-timeout = the stop timeout, --stable-after 1 (the harness kills a "
-                "child "
-                "that has run 1.3-6.3 s; with the default 10 s the second kill of a session "
+                "child that has run 1.3-6.3 s; with the default 10 s the second kill of a session "
                 "would be an attempt-2 restart with its 0.1 s backoff); text logs",
         "files": [
             {"path": "app.wasm", "content": EMPTY_WASM},
