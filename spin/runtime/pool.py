@@ -28,14 +28,13 @@ import subprocess
 import sys
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.to_thread
-from anyio.abc import TaskGroup
 
 from spin.errors import SpinError
 from spin.runtime import wire
@@ -196,6 +195,7 @@ class Worker:
         try:
             return await self.channel.exchange(message)
         except WorkerDied:
+            await self.reap()  # the socket closes a moment before the exit status is there
             raise WorkerDied(self.describe_exit()) from None
 
     def describe_exit(self) -> str:
@@ -212,9 +212,13 @@ class Worker:
 
     async def close(self) -> None:
         """Close the socket (the worker exits on end of file); kill it if it lingers."""
+        if self.channel.transport is not None:
+            self.channel.transport.close()
+        await self.reap()
+
+    async def reap(self) -> None:
+        """Wait for the process to exit (killing it after EXIT_WAIT) and collect its status."""
         with anyio.CancelScope(shield=True):
-            if self.channel.transport is not None:
-                self.channel.transport.close()
             try:
                 await anyio.to_thread.run_sync(self.process.wait, EXIT_WAIT)
             except subprocess.TimeoutExpired:
@@ -225,16 +229,28 @@ class Worker:
 class WorkerPool:
     """The worker processes of one executor and the guests they all hold."""
 
-    def __init__(self, config: RuntimeConfig, setup: bytes, size: int, group: TaskGroup) -> None:
+    def __init__(self, config: RuntimeConfig, setup: bytes, size: int) -> None:
         self.size = size
         self.guests: dict[str, PooledGuest] = {}
         self._setup = setup
-        self._group = group
+        #: background work (replacing workers, the hang watchdog): plain asyncio tasks, so
+        #: that the code using the pool does not run inside a task group of ours
+        self._tasks: set[asyncio.Task[None]] = set()
         self._workers: set[Worker] = set()
         self._idle: list[Worker] = []
         self._waiting: deque[asyncio.Future[Worker]] = deque()
         timeout = config.instance_timeout
         self._reply_limit = timeout + HANG_MARGIN if timeout is not None else None
+
+    @property
+    def pids(self) -> list[int]:
+        """The worker processes' ids."""
+        return sorted(worker.process.pid for worker in self._workers)
+
+    @property
+    def busy_pids(self) -> list[int]:
+        """The ids of the workers running a call."""
+        return sorted(w.process.pid for w in self._workers if w.busy_since is not None)
 
     async def call(self, guest: PooledGuest, operation: int, arguments: tuple[Any, ...]) -> Any:
         """Run one operation on an idle worker (waiting for one if all are busy)."""
@@ -325,7 +341,7 @@ class WorkerPool:
             raise problem
         for worker in self._workers:
             self._release(worker)
-        self._group.start_soon(self._watch_for_hangs)
+        self._in_background(self._watch_for_hangs())
 
     def _describe_guests(self, described: list[tuple[str, str, list[str]]]) -> None:
         for index, (guest_id, kind, exports) in enumerate(described):
@@ -335,7 +351,12 @@ class WorkerPool:
         """Kill a worker whose state is unknown and start another in the background."""
         worker.kill()
         self._workers.discard(worker)
-        self._group.start_soon(self._respawn, worker)
+        self._in_background(self._respawn(worker))
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _respawn(self, dead: Worker) -> None:
         await dead.close()
@@ -357,6 +378,9 @@ class WorkerPool:
 
     async def close(self) -> None:
         """Stop every worker (they finish no call: callers are done or cancelled by now)."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         workers, self._workers, self._idle = list(self._workers), set(), []
         async with anyio.create_task_group() as closing:
             for worker in workers:
@@ -378,12 +402,10 @@ async def open_pool(
          for load in loads],
         variables or {},
     ))
-    async with anyio.create_task_group() as group:
-        pool = WorkerPool(config, setup, max(1, workers), group)
-        try:
-            await pool.start()
-            yield pool
-        finally:
-            group.cancel_scope.cancel()
-            with anyio.CancelScope(shield=True):
-                await pool.close()
+    pool = WorkerPool(config, setup, max(1, workers))
+    try:
+        await pool.start()
+        yield pool
+    finally:
+        with anyio.CancelScope(shield=True):
+            await pool.close()
