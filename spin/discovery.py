@@ -20,7 +20,6 @@ import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +40,7 @@ class Executor:
 
     argv: list[str]
     description: str
+    notifies: bool = False  # built on spin.trigger, so it always sends READY=1
 
 
 def spin_data_dir() -> Path:
@@ -66,7 +66,9 @@ def path_program_name(trigger_type: str) -> str:
 def _internal(trigger_type: str) -> Executor | None:
     if trigger_type not in INTERNAL_TRIGGERS:
         return None
-    return Executor([sys.executable, "-m", "spin", "trigger", trigger_type], "internal")
+    return Executor(
+        [sys.executable, "-m", "spin", "trigger", trigger_type], "internal", notifies=True
+    )
 
 
 def _plugin(trigger_type: str) -> Executor | None:
@@ -85,6 +87,8 @@ def _on_path(trigger_type: str) -> Executor | None:
 
 
 def _entry_point(trigger_type: str) -> Executor | None:
+    from importlib.metadata import entry_points  # slow to import; the last place searched
+
     matches = entry_points(group=ENTRY_POINT_GROUP, name=trigger_type)
     if not matches:
         return None
@@ -92,6 +96,7 @@ def _entry_point(trigger_type: str) -> Executor | None:
     return Executor(
         [sys.executable, "-m", "spin.entry_point", trigger_type],
         f"Python entry point {entry.value} (group {ENTRY_POINT_GROUP})",
+        notifies=True,
     )
 
 
@@ -159,6 +164,7 @@ def find_executors(
                 argv=executor.argv,
                 env=env_for(trigger_type),
                 description=executor.description,
+                notifies=executor.notifies,
             )
         )
     if missing:

@@ -18,6 +18,9 @@ class ExecutorLaunch:
     argv: list[str]  # argv[0] is the program to run (absolute path)
     env: dict[str, str]  # the complete environment of the child
     description: str = ""  # how it was found, for logs: "internal", "plugin at ...", "PATH"
+    #: True when the executor is known to send READY=1 (it is built on `spin.trigger`: an
+    #: internal one or a Python entry point); others may never notify.
+    notifies: bool = False
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,8 @@ import json
 import logging
 import subprocess
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-
-import anyio
 
 from spin.errors import SpinError
 from spin.launch import ExecutorLaunch
@@ -98,17 +97,18 @@ def parse_launch_metadata(stderr: str) -> set[str] | None:
     return None
 
 
-async def _ask_metadata(launch: ExecutorLaunch) -> tuple[set[str] | None, str]:
+def _ask_metadata(launch: ExecutorLaunch) -> tuple[set[str] | None, str]:
     """Run `<executor> --launch-metadata-only`: (declared flags or None, why not)."""
     try:
-        with anyio.fail_after(METADATA_TIMEOUT):
-            result = await anyio.run_process(
-                [*launch.argv, METADATA_FLAG],
-                env=launch.env,
-                stdin=subprocess.DEVNULL,
-                check=False,
-            )
-    except TimeoutError:
+        result = subprocess.run(
+            [*launch.argv, METADATA_FLAG],
+            env=launch.env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=METADATA_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
         return None, f"no answer within {METADATA_TIMEOUT:.0f}s"
     except OSError as err:
         return None, f"it could not be started: {err}"
@@ -119,22 +119,12 @@ async def _ask_metadata(launch: ExecutorLaunch) -> tuple[set[str] | None, str]:
     return flags, ""
 
 
-async def _ask_all(launches: Sequence[ExecutorLaunch]) -> list[tuple[set[str] | None, str]]:
-    answers: list[tuple[set[str] | None, str]] = [(None, "")] * len(launches)
-
-    async def ask(index: int) -> None:
-        answers[index] = await _ask_metadata(launches[index])
-
-    async with anyio.create_task_group() as group:
-        for index in range(len(launches)):
-            group.start_soon(ask, index)
-    return answers
-
-
 def declared_flags(launches: Sequence[ExecutorLaunch]) -> dict[str, set[str] | None]:
     """Each executor's declared flags (asked concurrently); None where it gave none."""
     declared: dict[str, set[str] | None] = {}
-    for launch, (flags, reason) in zip(launches, anyio.run(_ask_all, launches), strict=True):
+    with ThreadPoolExecutor(max_workers=len(launches)) as pool:
+        answers = list(pool.map(_ask_metadata, launches))
+    for launch, (flags, reason) in zip(launches, answers, strict=True):
         if flags is None:
             log.warning(
                 "the %s executor (%s) gave no launch metadata (%s): passing it every trigger "

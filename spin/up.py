@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 
 import click
 
+from spin.console_log import configure_logging
 from spin.discovery import find_executors
 from spin.errors import SpinError, exit_on_error
 from spin.executor_env import AppFiles, executor_env
@@ -253,8 +254,6 @@ def up_command(
     trailing: tuple[str, ...],
     **supervisor_params: Any,
 ) -> None:
-    from spin.trigger.executor import configure_logging
-
     if show_help:
         click.echo(ctx.get_help())
         print_trigger_options(manifest_option)

@@ -32,7 +32,7 @@ from spin.supervisor.process import (
     signal_group,
     spawn,
 )
-from spin.supervisor.readiness import NOTIFY_GRACE, NotifySocket, known_to_notify
+from spin.supervisor.readiness import NOTIFY_GRACE, NotifySocket
 from spin.supervisor.reaper import Reaper
 from spin.supervisor.settings import Policy
 from spin.supervisor.stats import TreeSampler, TreeStats
@@ -262,7 +262,7 @@ class Child:
                             "SIGTERM")
 
     async def _watch_readiness(self, run: Run) -> None:
-        grace = math.inf if known_to_notify(self.launch) else NOTIFY_GRACE
+        grace = math.inf if self.launch.notifies else NOTIFY_GRACE
         with anyio.move_on_after(grace) as scope:
             while True:
                 states = await self.notify.receive()

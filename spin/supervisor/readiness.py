@@ -14,16 +14,9 @@ from pathlib import Path
 
 import anyio
 
-from spin.launch import ExecutorLaunch
-
 #: How long an executor that may not know sd_notify has to send READY=1 before it is assumed
 #: not to support it.
 NOTIFY_GRACE = 2.0
-
-
-def known_to_notify(launch: ExecutorLaunch) -> bool:
-    """Executors of this package (internal or Python entry points) use the trigger library."""
-    return launch.description == "internal" or launch.description.startswith("Python entry point")
 
 
 class NotifySocket:

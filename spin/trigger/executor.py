@@ -11,7 +11,6 @@ import logging
 import os
 import signal
 import sys
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar, NoReturn
@@ -20,6 +19,7 @@ import anyio
 import anyio.abc
 import click
 
+from spin.console_log import configure_logging
 from spin.errors import SpinError, exit_on_error
 from spin.notify import notify
 from spin.trigger.app_loader import load_app_from_env
@@ -60,24 +60,6 @@ def grace_period_from_env() -> float:
         return float(value) if value else DEFAULT_GRACE_PERIOD
     except ValueError:
         raise SpinError(f"SPIN_SHUTDOWN_GRACE={value!r} is not a number of seconds.") from None
-
-
-class UTCFormatter(logging.Formatter):
-    converter = time.gmtime
-
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", self.converter(record.created))
-        return f"{stamp}.{int(record.msecs):03d}Z"
-
-
-def configure_logging() -> None:
-    """Diagnostics on stderr; level from SPIN_LOG_LEVEL (default INFO), DEBUG with SPIN_DEBUG."""
-    level = os.environ.get("SPIN_LOG_LEVEL", "DEBUG" if os.environ.get("SPIN_DEBUG") else "INFO")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(UTCFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
 
 
 async def _run_until_stopped(executor: TriggerExecutor) -> int:
