@@ -9,7 +9,6 @@ a `TriggerExecutor` subclass (run with the shared library's command line) or a c
 from __future__ import annotations
 
 import sys
-from importlib.metadata import entry_points
 from typing import NoReturn
 
 from spin.errors import SpinError, exit_on_error
@@ -18,6 +17,8 @@ ENTRY_POINT_GROUP = "spin.triggers"
 
 
 def load_entry_point(trigger_type: str) -> object:
+    from importlib.metadata import entry_points  # slow to import: only when one is run
+
     matches = entry_points(group=ENTRY_POINT_GROUP, name=trigger_type)
     if not matches:
         raise SpinError(
