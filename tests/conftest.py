@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.fixtures.supervisor.harness import Supervised
 from tests.support import RedisServer
+
+if TYPE_CHECKING:
+    from spin.runtime import Runtime
 
 
 @pytest.fixture
@@ -19,3 +24,23 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def runtime() -> Iterator[Runtime]:
+    """A Wasm runtime with a 5 s deadline per call and no disk cache."""
+    from spin.runtime import Runtime, RuntimeConfig
+
+    runtime = Runtime(RuntimeConfig(instance_timeout=5.0))
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def sup(tmp_path: Path) -> Iterator[Supervised]:
+    """A supervisor run in a subprocess (tests/fixtures/supervisor/harness.py), cleaned up after."""
+    run = Supervised(tmp_path)
+    try:
+        yield run
+    finally:
+        run.cleanup()

@@ -111,3 +111,10 @@ def wat_component(
         ],
         "config": config or {},
     })
+
+
+def logs_for(tmp_path: Path, component_id: str):  # -> spin.trigger.ComponentLogs
+    """Log files of a component under `tmp_path/logs`, not echoed to the console."""
+    from spin.trigger.component_logs import ComponentLogs
+
+    return ComponentLogs(tmp_path / "logs", component_id, echo=False)

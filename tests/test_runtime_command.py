@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from spin.runtime import GuestError, HttpRequest, Runtime, RuntimeConfig
+from spin.runtime import GuestError, HttpRequest, Runtime
 from spin.trigger.component_logs import ComponentLogs
 from tests.support import wat_component
-
-
-@pytest.fixture
-def runtime() -> Iterator[Runtime]:
-    runtime = Runtime(RuntimeConfig(instance_timeout=5.0))
-    yield runtime
-    runtime.close()
 
 
 def test_command_gets_argv_env_stdin_and_returns_stdout(runtime: Runtime, tmp_path: Path) -> None:

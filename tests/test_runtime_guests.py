@@ -3,26 +3,13 @@ limits, mounted files and the compiled-artefact cache. Guests are built from tes
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from spin.errors import SpinError
 from spin.runtime import GuestError, HttpRequest, Runtime, RuntimeConfig
-from spin.trigger.component_logs import ComponentLogs
-from tests.support import wat_component
-
-
-@pytest.fixture
-def runtime() -> Iterator[Runtime]:
-    runtime = Runtime(RuntimeConfig(instance_timeout=5.0))
-    yield runtime
-    runtime.close()
-
-
-def logs_for(tmp_path: Path, component_id: str) -> ComponentLogs:
-    return ComponentLogs(tmp_path / "logs", component_id, echo=False)
+from tests.support import logs_for, wat_component
 
 
 def request(method: str = "GET", body: bytes = b"") -> HttpRequest:

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from spin.runtime import GuestError, HttpRequest, Runtime, RuntimeConfig
-from spin.trigger.component_logs import ComponentLogs
-from tests.support import wat_component
-
-
-@pytest.fixture
-def runtime() -> Iterator[Runtime]:
-    runtime = Runtime(RuntimeConfig(instance_timeout=5.0))
-    yield runtime
-    runtime.close()
-
-
-def logs_for(tmp_path: Path, component_id: str) -> ComponentLogs:
-    return ComponentLogs(tmp_path / "logs", component_id, echo=False)
+from tests.support import logs_for, wat_component
 
 
 def get(uri: str = "/", body: bytes = b"") -> HttpRequest:

@@ -5,22 +5,11 @@ from __future__ import annotations
 import itertools
 import signal
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.fixtures.supervisor.harness import Supervised, pid_alive
 from tests.support import wait_for
-
-
-@pytest.fixture
-def sup(tmp_path: Path) -> Iterator[Supervised]:
-    run = Supervised(tmp_path)
-    try:
-        yield run
-    finally:
-        run.cleanup()
 
 
 def test_crash_loop_backs_off_then_gives_up_with_the_childs_exit_code(sup: Supervised) -> None:

@@ -18,15 +18,6 @@ LIFECYCLE_KEYS = {"ts", "level", "trigger", "pid", "event"}
 
 
 @pytest.fixture
-def sup(tmp_path: Path) -> Iterator[Supervised]:
-    run = Supervised(tmp_path)
-    try:
-        yield run
-    finally:
-        run.cleanup()
-
-
-@pytest.fixture
 def notify_listener(tmp_path: Path) -> Iterator[socket.socket]:
     """The supervisor's own NOTIFY_SOCKET, as systemd would provide it."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)

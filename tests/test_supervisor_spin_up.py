@@ -7,10 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.fixtures.supervisor.harness import Supervised, pid_alive, write_executor
 from tests.support import wait_for
@@ -28,15 +25,6 @@ def write_manifest(app_dir: Path, trigger_types: list[str], extra: str = "") -> 
     manifest = app_dir / "spin.toml"
     manifest.write_text("\n".join(lines))
     return manifest
-
-
-@pytest.fixture
-def sup(tmp_path: Path) -> Iterator[Supervised]:
-    run = Supervised(tmp_path)
-    try:
-        yield run
-    finally:
-        run.cleanup()
 
 
 def spin_up(sup: Supervised, *args: str) -> subprocess.Popen[bytes]:
