@@ -2,27 +2,9 @@
 
     from spin.trigger.wasm import Runtime, RuntimeConfig, RUNTIME_OPTIONS, GuestError
 
-Importing this module imports wasmtime; `spin.trigger` itself does not.
+The same names as `spin.runtime`, imported on first use: declaring `RUNTIME_OPTIONS` does not
+load wasmtime, calling `Runtime` does. `spin.trigger` itself never does.
 """
 
-from spin.runtime import (
-    RUNTIME_OPTIONS,
-    SPIN_METHODS,
-    Guest,
-    GuestError,
-    HttpRequest,
-    HttpResponse,
-    Runtime,
-    RuntimeConfig,
-)
-
-__all__ = [
-    "RUNTIME_OPTIONS",
-    "SPIN_METHODS",
-    "Guest",
-    "GuestError",
-    "HttpRequest",
-    "HttpResponse",
-    "Runtime",
-    "RuntimeConfig",
-]
+from spin.runtime import __all__ as __all__
+from spin.runtime import __getattr__ as __getattr__
