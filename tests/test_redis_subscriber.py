@@ -7,7 +7,6 @@ end-to-end tests (test_redis_executor.py) run real Wasm guests in the real execu
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import AsyncIterator
 
 import anyio
@@ -141,33 +140,49 @@ async def test_stop_while_reconnecting_ends_serve(
             await subscriber.stop()
 
 
+class Rendezvous:
+    """Lets its callers on only once `parties` of them are waiting at once."""
+
+    def __init__(self, parties: int) -> None:
+        self.parties = parties
+        self.arrived = 0
+        self.all_here = anyio.Event()
+
+    async def wait(self) -> None:
+        self.arrived += 1
+        if self.arrived == self.parties:
+            self.all_here.set()
+        with anyio.fail_after(DEADLINE):
+            await self.all_here.wait()
+
+
 class BarrierGuest:
     """Blocks until `parties` guests are inside a call at once: proves calls run concurrently."""
 
-    def __init__(self, component_id: str, barrier: threading.Barrier) -> None:
+    def __init__(self, component_id: str, barrier: Rendezvous) -> None:
         self.id = component_id
         self.barrier = barrier
         self.payloads: list[bytes] = []
 
-    def handle_redis(self, payload: bytes) -> None:
-        self.barrier.wait(timeout=DEADLINE)
+    async def handle_redis(self, payload: bytes) -> None:
+        await self.barrier.wait()
         self.payloads.append(payload)
 
 
 class FailingGuest:
     id = "broken"
 
-    def handle_redis(self, payload: bytes) -> None:
+    async def handle_redis(self, payload: bytes) -> None:
         raise GuestError(self.id, "guest trapped")
 
 
 async def test_dispatch_fans_out_concurrently_and_survives_failures(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    barrier = threading.Barrier(2)
+    barrier = Rendezvous(2)
     one, two = BarrierGuest("one", barrier), BarrierGuest("two", barrier)
     async with anyio.create_task_group() as handlers:
-        dispatcher = MessageDispatcher(handlers, anyio.CapacityLimiter(4), max_pending=3)
+        dispatcher = MessageDispatcher(handlers, max_pending=3)
         await dispatcher.dispatch("events", b"hello", [one, FailingGuest(), two])
     assert one.payloads == two.payloads == [b"hello"]
     assert (dispatcher.handled, dispatcher.failed) == (2, 1)

@@ -5,14 +5,16 @@ Subjects, each measured alone with the same load, in one run:
 - baseline: `plain_hypercorn.py`, a hello-world ASGI app on hypercorn, served as the executor
   serves (same server, same settings, no Wasm);
 - `spin trigger http` serving a hello-world guest of each kind: a Spin 1.x module, an
-  inbound-http component and a WAGI module (three routes of one app, one executor process).
+  inbound-http component and a WAGI module (three routes of one app): one executor process
+  plus its guest worker processes (`--wasm-workers`, default one per CPU; printed with the
+  results, since plain hypercorn runs in one process).
 
 Load: `wrk` when it is installed (the benchmark installs nothing), else a bounded httpx load
 generator; loopback only, fixed duration and connection count. Printed: requests/s, p50, p99
 and the ratio of requests/s to the baseline, with the targets (Spin 1.x or WAGI >= 0.6,
 component >= 0.45).
 
-Run with `make bench-http` (options: --duration SECONDS --connections N).
+Run with `make bench-http` (options: --duration SECONDS --connections N --wasm-workers N).
 """
 
 from __future__ import annotations
@@ -191,6 +193,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per subject")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--wasm-workers", type=int, default=os.cpu_count() or 1,
+        help="the executor's guest worker processes (default: one per CPU)",
+    )
     args = parser.parse_args()
 
     results: list[Result] = []
@@ -217,7 +223,8 @@ def main() -> None:
 
         port = free_port()
         executor = start(
-            [sys.executable, "-m", "spin", "trigger", "http", "--listen", f"127.0.0.1:{port}"],
+            [sys.executable, "-m", "spin", "trigger", "http", "--listen", f"127.0.0.1:{port}",
+             "--wasm-workers", str(args.wasm_workers)],
             f"http://127.0.0.1:{port}/.well-known/spin/health",
             env={"SPIN_LOCKED_URL": lock.as_uri(), "SPIN_STATE_DIR": str(Path(tmp) / "state")},
         )
@@ -233,6 +240,10 @@ def main() -> None:
     print(
         f"\nHTTP hello world, {args.connections} connections, {args.duration:.0f} s each, "
         f"{load}, {os.cpu_count()} CPUs"
+    )
+    print(
+        f"plain hypercorn: 1 process; spin: 1 executor process + {args.wasm_workers} guest "
+        "worker processes"
     )
     print(
         f"{'subject':<18}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'ratio':>8}"

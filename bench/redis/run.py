@@ -13,7 +13,8 @@ arrives. Latency: one message at a time, publish to echo (p50/p99). Throughput: 
 messages published back to back; messages per second from the first publish to the last echo.
 Bounded: fixed message counts, and every wait has a deadline.
 
-Run with `make bench-redis` (options: --messages N --latency-samples N).
+Run with `make bench-redis` (options: --messages N --latency-samples N --wasm-workers N; the
+executor runs its guests in that many worker processes, one per CPU by default).
 """
 
 from __future__ import annotations
@@ -156,7 +157,8 @@ def run_executor(
     )
     lock = write_lock(lock_app(load_manifest(manifest)), app_dir / "work")
     process = subprocess.Popen(
-        [sys.executable, "-m", "spin", "trigger", "redis", "--state-dir", str(app_dir / "state")],
+        [sys.executable, "-m", "spin", "trigger", "redis", "--state-dir", str(app_dir / "state"),
+         "--wasm-workers", str(args.wasm_workers)],
         env={**os.environ, "PYTHONPATH": str(REPO), "SPIN_LOCKED_URL": lock.as_uri()},
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -184,6 +186,10 @@ def print_table(results: list[Result], args: argparse.Namespace) -> None:
         f"\nRedis trigger: {args.messages} messages burst, {args.latency_samples} latency "
         f"samples, loopback redis-server, {os.cpu_count()} CPUs"
     )
+    print(
+        f"baseline: 1 process; spin: 1 executor process + {args.wasm_workers} guest worker "
+        "processes"
+    )
     header = f"{'subject':<38} {'msgs/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'rate x':>7} {'p50 x':>7}"
     print(header)
     print("-" * len(header))
@@ -199,6 +205,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--latency-samples", type=int, default=300)
+    parser.add_argument(
+        "--wasm-workers", type=int, default=os.cpu_count() or 1,
+        help="the executor's guest worker processes (default: one per CPU)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-redis-") as tmp:
         work = Path(tmp)

@@ -1,8 +1,9 @@
 """Fan-out: every message goes to every component on its channel, concurrently.
 
-Guest calls block (they run Wasm), so each one runs on a worker thread, at most `limiter`
-of them at once. At most `max_pending` calls are in flight; the subscriber waits for a free
-slot before reading on, so a flood of messages cannot pile up without bound.
+Each call is awaited in a task of its own (the guest runs in one of the runtime's worker
+processes, which also bounds how many run at once). At most `max_pending` calls are in flight;
+the subscriber waits for a free slot before reading on, so a flood of messages cannot pile up
+without bound.
 """
 
 from __future__ import annotations
@@ -20,21 +21,19 @@ log = logging.getLogger("spin.triggers.redis")
 
 
 class RedisGuest(Protocol):
-    """What the dispatcher needs of a loaded component (`spin.runtime.Guest` is one)."""
+    """What the dispatcher needs of a loaded component (`spin.runtime.pool.PooledGuest` is
+    one)."""
 
     id: str
 
-    def handle_redis(self, payload: bytes) -> None: ...
+    async def handle_redis(self, payload: bytes) -> None: ...
 
 
 class MessageDispatcher:
     """Runs handlers in `task_group`, so whoever owns the group can wait for them to finish."""
 
-    def __init__(
-        self, task_group: TaskGroup, limiter: anyio.CapacityLimiter, max_pending: int
-    ) -> None:
+    def __init__(self, task_group: TaskGroup, max_pending: int) -> None:
         self.task_group = task_group
-        self.limiter = limiter
         self._slots = anyio.Semaphore(max_pending)
         self.handled = 0
         self.failed = 0
@@ -47,9 +46,7 @@ class MessageDispatcher:
 
     async def _call(self, guest: RedisGuest, channel: str, payload: bytes) -> None:
         try:
-            await anyio.to_thread.run_sync(
-                guest.handle_redis, payload, limiter=self.limiter, abandon_on_cancel=True
-            )
+            await guest.handle_redis(payload)
         except GuestError as err:
             self.failed += 1
             log.error(

@@ -9,13 +9,13 @@ longer than `--max-reconnect-time` (exit `EXIT_REDIS_UNAVAILABLE`).
 from __future__ import annotations
 
 import logging
-import os
 import sys
 
 import anyio
 
 from spin.errors import SpinError
-from spin.runtime import Guest, Runtime, RuntimeConfig
+from spin.runtime.config import RuntimeConfig
+from spin.runtime.pool import GuestLoad, PooledGuest, open_pool, worker_count
 from spin.trigger import TriggerContext
 from spin.triggers.redis.config import AddressSubscriptions, plan_subscriptions
 from spin.triggers.redis.dispatch import MessageDispatcher
@@ -29,26 +29,28 @@ SPIN1_EXPORT = "handle-redis-message"
 COMPONENT_EXPORT = "fermyon:spin/inbound-redis"
 #: EX_TEMPFAIL from sysexits.h: "try again later", for a supervisor to restart us.
 EXIT_REDIS_UNAVAILABLE = 75
-#: Guest calls running at once (each on a worker thread; wasmtime releases the GIL).
-WORKER_THREADS = max(4, 2 * (os.cpu_count() or 1))
-#: Guest calls in flight (running or queued) before the subscriber stops reading.
-MAX_PENDING_CALLS = 8 * WORKER_THREADS
+#: Guest calls in flight (running or queued for a worker) per worker process, before the
+#: subscriber stops reading.
+PENDING_CALLS_PER_WORKER = 16
 
 
 async def serve(context: TriggerContext) -> int:
     plan = plan_subscriptions(context.app, context.triggers)
-    runtime = Runtime(RuntimeConfig.from_context(context))
-    try:
-        guests = await _load_guests(runtime, context, plan)
+    async with open_pool(
+        RuntimeConfig.from_context(context),
+        _guest_loads(context, plan),
+        context.app.variables,
+        workers=worker_count(context),
+    ) as pool:
+        for guest in pool.guests.values():
+            _check_handles_redis(guest)
         async with anyio.create_task_group() as handlers:
-            dispatcher = MessageDispatcher(
-                handlers, anyio.CapacityLimiter(WORKER_THREADS), MAX_PENDING_CALLS
-            )
+            dispatcher = MessageDispatcher(handlers, PENDING_CALLS_PER_WORKER * pool.size)
             subscribers = [
                 ChannelSubscriber(
                     subscriptions.address,
                     list(subscriptions.channels),
-                    _router(dispatcher, subscriptions, guests),
+                    _router(dispatcher, subscriptions, pool.guests),
                     max_reconnect_time=context.extra.get("max_reconnect_time"),
                 )
                 for subscriptions in plan
@@ -59,30 +61,23 @@ async def serve(context: TriggerContext) -> int:
             code = await _serve_until_stopped(subscribers, context.stopping)
             log.debug("draining messages in flight")
         return code
-    finally:
-        runtime.close()
 
 
-async def _load_guests(
-    runtime: Runtime, context: TriggerContext, plan: list[AddressSubscriptions]
-) -> dict[str, Guest]:
-    """Compile each component once (on a worker thread: compiling can take a while)."""
-    guests: dict[str, Guest] = {}
-    for subscriptions in plan:
-        for components in subscriptions.channels.values():
-            for component_id in components:
-                if component_id not in guests:
-                    guests[component_id] = guest = await anyio.to_thread.run_sync(
-                        runtime.load,
-                        context.app.component(component_id),
-                        context.component_logs(component_id),
-                        context.app.variables,
-                    )
-                    _check_handles_redis(guest)
-    return guests
+def _guest_loads(context: TriggerContext, plan: list[AddressSubscriptions]) -> list[GuestLoad]:
+    """Every component the subscriptions name, once, for the worker pool to load."""
+    component_ids = dict.fromkeys(
+        component_id
+        for subscriptions in plan
+        for components in subscriptions.channels.values()
+        for component_id in components
+    )
+    return [
+        GuestLoad(context.app.component(component_id), context.component_logs(component_id))
+        for component_id in component_ids
+    ]
 
 
-def _check_handles_redis(guest: Guest) -> None:
+def _check_handles_redis(guest: PooledGuest) -> None:
     """Refuse at start, not on every message, a component that cannot take Redis messages."""
     if (guest.kind == "spin1" and SPIN1_EXPORT in guest.exports) or (
         guest.kind == "component" and COMPONENT_EXPORT in guest.exports
@@ -97,7 +92,9 @@ def _check_handles_redis(guest: Guest) -> None:
 
 
 def _router(
-    dispatcher: MessageDispatcher, subscriptions: AddressSubscriptions, guests: dict[str, Guest]
+    dispatcher: MessageDispatcher,
+    subscriptions: AddressSubscriptions,
+    guests: dict[str, PooledGuest],
 ) -> MessageCallback:
     """The message callback of one connection: its channel -> its components."""
     by_channel = {
