@@ -162,6 +162,18 @@ async def test_a_worker_killed_mid_call_is_a_guest_error_and_is_replaced(tmp_pat
         go.touch()
 
 
+async def test_an_idle_worker_that_dies_is_replaced_before_the_next_call(tmp_path: Path) -> None:
+    hello = load(tmp_path, "spin1_http_hello")
+    async with pool_of([hello], workers=1) as pool:
+        (pid,) = pool.pids
+        os.kill(pid, signal.SIGKILL)
+        await until(lambda: pool.pids and pool.pids != [pid], "a replacement worker")
+        response = await pool.guests[hello.component.id].handle_http(
+            HttpRequest("GET", "/", [], [], b"")
+        )
+        assert response.status == 200
+
+
 async def test_the_deadline_still_ends_a_call_and_the_worker_serves_on(tmp_path: Path) -> None:
     loop, hello = load(tmp_path, "loop_forever"), load(tmp_path, "spin1_http_hello")
     async with pool_of([loop, hello], workers=1, timeout=0.5) as pool:

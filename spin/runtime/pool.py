@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -119,6 +119,8 @@ class WorkerChannel(asyncio.Protocol):
         self._buffer = bytearray()
         self._reply: asyncio.Future[Any] | None = None
         self._lost = False
+        #: told when the socket closes (the worker is gone), whatever it was doing
+        self.on_lost: Callable[[], None] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -141,6 +143,8 @@ class WorkerChannel(asyncio.Protocol):
         self._lost = True
         if self._reply is not None and not self._reply.done():
             self._reply.set_exception(WorkerDied())
+        if self.on_lost is not None:
+            self.on_lost()
 
     async def exchange(self, message: bytes) -> Any:
         """Send one message and await the reply; WorkerDied if the socket closes first."""
@@ -288,6 +292,16 @@ class WorkerPool:
                 self._release(turn.result())  # handed over as we were cancelled: pass it on
             raise
 
+    def _add(self, worker: Worker) -> None:
+        self._workers.add(worker)
+        worker.channel.on_lost = lambda: self._lost_while_idle(worker)
+
+    def _lost_while_idle(self, worker: Worker) -> None:
+        """An idle worker died (a busy one fails its call, which replaces it): replace it."""
+        if worker in self._idle:
+            self._idle.remove(worker)
+            self._replace(worker)
+
     def _release(self, worker: Worker) -> None:
         while self._waiting:
             turn = self._waiting.popleft()
@@ -332,7 +346,7 @@ class WorkerPool:
                 problem = problem or SpinError(f"A guest worker could not start: {outcome}")
                 continue
             worker, (tag, value) = outcome
-            self._workers.add(worker)
+            self._add(worker)
             if tag != wire.READY:
                 problem = problem or SpinError(value)
             elif not self.guests:
@@ -369,7 +383,7 @@ class WorkerPool:
                 log.error("a replacement guest worker could not start: %s", err)
             else:
                 if tag == wire.READY:
-                    self._workers.add(worker)
+                    self._add(worker)
                     self._release(worker)
                     return
                 log.error("a replacement guest worker could not load the app: %s", value)
