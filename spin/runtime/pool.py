@@ -170,7 +170,11 @@ class Worker:
 
     @classmethod
     async def start(cls, setup: bytes) -> tuple[Worker, Any]:
-        """Start a worker, send it the setup, and wait for its ready (or failed) message."""
+        """Start a worker, send it the setup, and wait for its ready (or failed) message.
+
+        Called on the event loop's thread: the worker's PR_SET_PDEATHSIG fires when the
+        *thread* that started it ends, and the loop's thread lives as long as the executor.
+        """
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             process = subprocess.Popen(
