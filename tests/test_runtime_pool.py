@@ -82,8 +82,11 @@ async def test_every_operation_goes_through_the_pool(tmp_path: Path) -> None:
     ]
     async with pool_of(loads, tmp=tmp_path) as pool:
         assert {g.id: g.kind for g in pool.guests.values()} == {
-            "spin1-http-echo": "spin1", "component-http-echo": "component",
-            "wagi-hello": "command", "spin1-redis-log": "spin1", "timer-core": "spin1",
+            "spin1-http-echo": "spin1",
+            "component-http-echo": "component",
+            "wagi-hello": "command",
+            "spin1-redis-log": "spin1",
+            "timer-core": "spin1",
         }
         assert "handle-http-request" in pool.guests["spin1-http-echo"].exports
         body = bytes(range(256)) * 4096  # 1 MiB each way
@@ -216,8 +219,9 @@ async def test_a_component_that_cannot_load_is_a_clear_error_and_leaves_no_worke
     bad.write_bytes(b"\0asm\x01\0\0\0garbage")
     good = load(tmp_path, "spin1_http_hello")
     broken = GuestLoad(
-        good.component.__class__({**good.component.raw, "id": "bad",
-                                  "source": {"source": bad.as_uri()}}),
+        good.component.__class__(
+            {**good.component.raw, "id": "bad", "source": {"source": bad.as_uri()}}
+        ),
         good.logs,
     )
     before = {child.pid for child in psutil.Process().children()}
@@ -237,7 +241,10 @@ def test_workers_die_with_a_sigkilled_executor(tmp_path: Path) -> None:
         assert all("spin.runtime.worker" in " ".join(w.cmdline()) for w in workers)
         executor.process.kill()
         executor.process.wait(timeout=DEADLINE)
-        wait_for(lambda: all(gone(w.pid) for w in workers), timeout=DEADLINE,
-                 what="the workers to die with their executor")
+        wait_for(
+            lambda: all(gone(w.pid) for w in workers),
+            timeout=DEADLINE,
+            what="the workers to die with their executor",
+        )
     finally:
         executor.stop()

@@ -194,7 +194,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per subject")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument(
-        "--wasm-workers", type=int, default=os.cpu_count() or 1,
+        "--wasm-workers",
+        type=int,
+        default=os.cpu_count() or 1,
         help="the executor's guest worker processes (default: one per CPU)",
     )
     args = parser.parse_args()
@@ -223,8 +225,17 @@ def main() -> None:
 
         port = free_port()
         executor = start(
-            [sys.executable, "-m", "spin", "trigger", "http", "--listen", f"127.0.0.1:{port}",
-             "--wasm-workers", str(args.wasm_workers)],
+            [
+                sys.executable,
+                "-m",
+                "spin",
+                "trigger",
+                "http",
+                "--listen",
+                f"127.0.0.1:{port}",
+                "--wasm-workers",
+                str(args.wasm_workers),
+            ],
             f"http://127.0.0.1:{port}/.well-known/spin/health",
             env={"SPIN_LOCKED_URL": lock.as_uri(), "SPIN_STATE_DIR": str(Path(tmp) / "state")},
         )

@@ -157,8 +157,17 @@ def run_executor(
     )
     lock = write_lock(lock_app(load_manifest(manifest)), app_dir / "work")
     process = subprocess.Popen(
-        [sys.executable, "-m", "spin", "trigger", "redis", "--state-dir", str(app_dir / "state"),
-         "--wasm-workers", str(args.wasm_workers)],
+        [
+            sys.executable,
+            "-m",
+            "spin",
+            "trigger",
+            "redis",
+            "--state-dir",
+            str(app_dir / "state"),
+            "--wasm-workers",
+            str(args.wasm_workers),
+        ],
         env={**os.environ, "PYTHONPATH": str(REPO), "SPIN_LOCKED_URL": lock.as_uri()},
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -206,7 +215,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--latency-samples", type=int, default=300)
     parser.add_argument(
-        "--wasm-workers", type=int, default=os.cpu_count() or 1,
+        "--wasm-workers",
+        type=int,
+        default=os.cpu_count() or 1,
         help="the executor's guest worker processes (default: one per CPU)",
     )
     args = parser.parse_args()

@@ -56,18 +56,28 @@ class RuntimeConfig:
 
 RUNTIME_OPTIONS: list[click.Option] = [
     click.Option(
-        ["--wasm-timeout"], type=click.FloatRange(min=0), envvar="SPIN_WASM_TIMEOUT",
-        default=DEFAULT_INSTANCE_TIMEOUT, show_default=True, metavar="SECONDS",
+        ["--wasm-timeout"],
+        type=click.FloatRange(min=0),
+        envvar="SPIN_WASM_TIMEOUT",
+        default=DEFAULT_INSTANCE_TIMEOUT,
+        show_default=True,
+        metavar="SECONDS",
         help="Deadline of one guest call (0: none); a guest past it fails with an error.",
     ),
     click.Option(
-        ["--wasm-memory-limit"], type=click.FloatRange(min=0), envvar="SPIN_WASM_MEMORY_LIMIT",
-        default=None, metavar="MB",
+        ["--wasm-memory-limit"],
+        type=click.FloatRange(min=0),
+        envvar="SPIN_WASM_MEMORY_LIMIT",
+        default=None,
+        metavar="MB",
         help="Linear memory one guest instance may use, in MiB (default: no limit).",
     ),
     click.Option(
-        ["--wasm-workers"], type=click.IntRange(min=1), envvar="SPIN_WASM_WORKERS",
-        default=None, metavar="N",
+        ["--wasm-workers"],
+        type=click.IntRange(min=1),
+        envvar="SPIN_WASM_WORKERS",
+        default=None,
+        metavar="N",
         help="Worker processes that run guest calls (default: one per CPU).",
     ),
 ]

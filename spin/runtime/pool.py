@@ -178,8 +178,13 @@ class Worker:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             process = subprocess.Popen(
-                [sys.executable, "-m", "spin.runtime.worker", str(theirs.fileno()),
-                 str(os.getpid())],
+                [
+                    sys.executable,
+                    "-m",
+                    "spin.runtime.worker",
+                    str(theirs.fileno()),
+                    str(os.getpid()),
+                ],
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
             )
@@ -188,9 +193,7 @@ class Worker:
             raise
         finally:
             theirs.close()
-        _, channel = await asyncio.get_running_loop().connect_accepted_socket(
-            WorkerChannel, ours
-        )
+        _, channel = await asyncio.get_running_loop().connect_accepted_socket(WorkerChannel, ours)
         worker = cls(process, channel)
         try:
             return worker, await worker.exchange(setup)
@@ -378,8 +381,9 @@ class WorkerPool:
 
     async def _respawn(self, dead: Worker) -> None:
         await dead.close()
-        log.warning("guest worker %d is gone (%s); starting another", dead.process.pid,
-                    dead.describe_exit())
+        log.warning(
+            "guest worker %d is gone (%s); starting another", dead.process.pid, dead.describe_exit()
+        )
         while True:
             try:
                 worker, (tag, value) = await Worker.start(self._setup)
@@ -414,12 +418,16 @@ async def open_pool(
     workers: int,
 ) -> AsyncIterator[WorkerPool]:
     """Start `workers` worker processes holding `loads`; stop them on exit."""
-    setup = wire.frame((
-        config,
-        [(load.component.raw, str(load.logs.stdout_path.parent), load.logs.echo)
-         for load in loads],
-        variables or {},
-    ))
+    setup = wire.frame(
+        (
+            config,
+            [
+                (load.component.raw, str(load.logs.stdout_path.parent), load.logs.echo)
+                for load in loads
+            ],
+            variables or {},
+        )
+    )
     pool = WorkerPool(config, setup, max(1, workers))
     try:
         await pool.start()

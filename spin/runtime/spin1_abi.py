@@ -66,7 +66,10 @@ def export_named(store: wasmtime.Store, instance: wasmtime.Instance, name: str) 
     item = ffi.wasmtime_extern_t()
     encoded = name.encode()
     found = ffi.wasmtime_instance_export_get(
-        store._context(), ctypes.byref(instance._instance), encoded, len(encoded),
+        store._context(),
+        ctypes.byref(instance._instance),
+        encoded,
+        len(encoded),
         ctypes.byref(item),
     )
     return wrap_extern(item) if found else None
@@ -96,8 +99,12 @@ class I32Function:
         self._result = self._results[0].of if result_count else None
         self._trap = ctypes.POINTER(ffi.wasm_trap_t)()
         self._arguments = (
-            store._context(), ctypes.byref(func._func), self._params,
-            ctypes.c_size_t(param_count), self._results, ctypes.c_size_t(result_count),
+            store._context(),
+            ctypes.byref(func._func),
+            self._params,
+            ctypes.c_size_t(param_count),
+            self._results,
+            ctypes.c_size_t(result_count),
             ctypes.byref(self._trap),
         )
 
@@ -258,8 +265,8 @@ def lower_request(memory: GuestMemory, request: HttpRequest) -> list[int]:
 
 def lift_response(memory: GuestMemory, ptr: int) -> HttpResponse:
     """Read the `response` record a guest returned (and free its lists)."""
-    status, has_headers, headers_ptr, headers_len, has_body, body_ptr, body_len = (
-        RESPONSE.unpack(memory.read(ptr, RESPONSE.size))
+    status, has_headers, headers_ptr, headers_len, has_body, body_ptr, body_len = RESPONSE.unpack(
+        memory.read(ptr, RESPONSE.size)
     )
     headers = memory.take_pairs(headers_ptr, headers_len) if has_headers else []
     body = memory.take_bytes(body_ptr, body_len) if has_body else b""

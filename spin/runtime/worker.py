@@ -122,8 +122,10 @@ def main() -> None:
 
     configure_logging()
     # A closed socket mid-reply means the executor is gone; so are we.
-    with socket.socket(fileno=fd) as sock, contextlib.suppress(BrokenPipeError,
-                                                                ConnectionResetError):
+    with (
+        socket.socket(fileno=fd) as sock,
+        contextlib.suppress(BrokenPipeError, ConnectionResetError),
+    ):
         serve(sock)
 
 
