@@ -1,8 +1,11 @@
 """The one Wasm runtime every executor uses (wasmtime): load a component, call its handlers.
 
-    runtime = Runtime(RuntimeConfig.from_context(context))
-    guest = runtime.load(component, context.component_logs(component.id), app.variables)
-    response = guest.handle_http(HttpRequest(...))   # on a worker thread
+Executors call guests through a pool of worker processes, each holding a `Runtime`:
+
+    loads = [GuestLoad(component, context.component_logs(component.id)) for component in ...]
+    async with open_pool(RuntimeConfig.from_context(context), loads, app.variables,
+                         workers=worker_count(context)) as pool:
+        response = await pool.guests["hello"].handle_http(HttpRequest(...))
 
 The names below are imported on first use, so that an executor can declare its options
 (`RUNTIME_OPTIONS`) for `--help` and `--launch-metadata-only` without loading wasmtime. The
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
     from spin.runtime.errors import GuestError
     from spin.runtime.guest import Guest
     from spin.runtime.http_types import SPIN_METHODS, HttpRequest, HttpResponse
+    from spin.runtime.pool import GuestLoad, PooledGuest, WorkerPool, open_pool, worker_count
     from spin.runtime.runtime import Runtime
 
 _EXPORTS = {
@@ -30,6 +34,11 @@ _EXPORTS = {
     "HttpRequest": "spin.runtime.http_types",
     "HttpResponse": "spin.runtime.http_types",
     "Runtime": "spin.runtime.runtime",
+    "GuestLoad": "spin.runtime.pool",
+    "PooledGuest": "spin.runtime.pool",
+    "WorkerPool": "spin.runtime.pool",
+    "open_pool": "spin.runtime.pool",
+    "worker_count": "spin.runtime.pool",
 }
 
 __all__ = [
@@ -37,10 +46,15 @@ __all__ = [
     "SPIN_METHODS",
     "Guest",
     "GuestError",
+    "GuestLoad",
     "HttpRequest",
     "HttpResponse",
+    "PooledGuest",
     "Runtime",
     "RuntimeConfig",
+    "WorkerPool",
+    "open_pool",
+    "worker_count",
 ]
 
 

@@ -1,8 +1,9 @@
 """A loaded guest: what the executors call. One class per kind of Wasm behind one interface.
 
-Every call is synchronous and blocking (executors run it on a worker thread), happens in a fresh
-instance, enforces the deadline and memory limit, sends the guest's stdout/stderr to its
-component logs, and raises `GuestError` for anything that went wrong inside the guest.
+Every call is synchronous and blocking (executors make it through the worker pool, `pool`, so
+it runs in a worker process), happens in a fresh instance, enforces the deadline and memory
+limit, sends the guest's stdout/stderr to its component logs, and raises `GuestError` for
+anything that went wrong inside the guest.
 """
 
 from __future__ import annotations

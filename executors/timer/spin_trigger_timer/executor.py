@@ -1,7 +1,7 @@
 """The timer trigger executor: each `[[trigger.timer]]` runs its component on a fixed beat.
 
-Every schedule has its own anyio task that keeps time. A tick starts the guest in a worker
-thread (a fresh instance per run, as the runtime guarantees) and does not wait for it, so the
+Every schedule has its own anyio task that keeps time. A tick starts the guest in the runtime's
+worker pool (a fresh instance per run, in a worker process) and does not wait for it, so the
 beat stays regular; a tick that comes while the previous run is still going is skipped, never
 doubled up. The first run is at start-up. On SIGTERM the beat stops and runs in flight finish.
 """
@@ -17,7 +17,15 @@ import click
 from anyio.abc import TaskStatus
 
 from spin.trigger import SpinError, TriggerExecutor
-from spin.trigger.wasm import RUNTIME_OPTIONS, Guest, GuestError, Runtime, RuntimeConfig
+from spin.trigger.wasm import (
+    RUNTIME_OPTIONS,
+    GuestError,
+    GuestLoad,
+    PooledGuest,
+    RuntimeConfig,
+    open_pool,
+    worker_count,
+)
 from spin_trigger_timer.schedule import TRIGGER_TYPE, Schedule, load_schedules
 
 log = logging.getLogger("spin_trigger_timer")
@@ -32,10 +40,9 @@ TEST_OPTION = click.Option(
 class Timer:
     """One schedule and the guest it runs."""
 
-    def __init__(self, schedule: Schedule, guest: Guest, limiter: anyio.CapacityLimiter) -> None:
+    def __init__(self, schedule: Schedule, guest: PooledGuest) -> None:
         self.schedule = schedule
         self.guest = guest
-        self.limiter = limiter
         self.running = False
         self.label = f"timer {schedule.trigger_id!r} (component {schedule.component_id!r})"
 
@@ -45,9 +52,7 @@ class Timer:
         log.debug("%s: run starting", self.label)
         started = time.perf_counter()
         try:
-            # Not abandoned on cancellation: a run that outlives the grace period still ends
-            # at its deadline (--wasm-timeout) before the executor exits.
-            await anyio.to_thread.run_sync(self.guest.handle_timer, limiter=self.limiter)
+            await self.guest.handle_timer()
         except GuestError as err:
             elapsed = (time.perf_counter() - started) * 1000
             log.error("%s failed after %.1f ms: %s", self.label, elapsed, err.reason)
@@ -83,6 +88,17 @@ class Timer:
                     await stopping.wait()
 
 
+def check_timer_export(schedule: Schedule, guest: PooledGuest) -> None:
+    """A core module must export the handler; a component may export it from an interface
+    (the runtime finds it there), so components are checked on their first run."""
+    if guest.kind != "component" and EXPORT not in guest.exports:
+        raise SpinError(
+            f"Component {guest.id!r} (timer trigger {schedule.trigger_id!r}) does not export "
+            f"`{EXPORT}`. A timer component exports `{EXPORT}: func()`, or is a core module "
+            f"exporting a `{EXPORT}` function without parameters."
+        )
+
+
 class TimerTrigger(TriggerExecutor):
     trigger_type = TRIGGER_TYPE
     summary = "Run the app's timer components, each every `interval_secs / speedup` seconds."
@@ -90,41 +106,25 @@ class TimerTrigger(TriggerExecutor):
 
     async def run(self) -> int | None:
         schedules = load_schedules(self.context.app)
-        runtime = Runtime(RuntimeConfig.from_context(self.context))
-        try:
-            guests = await anyio.to_thread.run_sync(self._load_guests, runtime, schedules)
-            limiter = anyio.CapacityLimiter(max(1, len(schedules)))
-            timers = [Timer(s, guests[s.component_id], limiter) for s in schedules]
+        app = self.context.app
+        component_ids = dict.fromkeys(s.component_id for s in schedules)
+        loads = [
+            GuestLoad(app.component(c), self.context.component_logs(c)) for c in component_ids
+        ]
+        # Every scheduled component is loaded before the first tick: errors stop us at start.
+        async with open_pool(
+            RuntimeConfig.from_context(self.context),
+            loads,
+            app.variables,
+            workers=worker_count(self.context),
+        ) as pool:
+            for schedule in schedules:
+                check_timer_export(schedule, pool.guests[schedule.component_id])
+            timers = [Timer(s, pool.guests[s.component_id]) for s in schedules]
             if self.context.extra.get("test"):
                 return await self._run_each_once(timers)
             await self._run_until_stopped(timers)
             return None
-        finally:
-            runtime.close()
-
-    def _load_guests(self, runtime: Runtime, schedules: list[Schedule]) -> dict[str, Guest]:
-        """Compile every scheduled component once, before the first tick (errors stop us)."""
-        app = self.context.app
-        guests: dict[str, Guest] = {}
-        for schedule in schedules:
-            component_id = schedule.component_id
-            if component_id in guests:
-                continue
-            guest = runtime.load(
-                app.component(component_id),
-                self.context.component_logs(component_id),
-                app.variables,
-            )
-            # A component may export the function from an interface: the runtime finds it.
-            if guest.kind != "component" and EXPORT not in guest.exports:
-                raise SpinError(
-                    f"Component {component_id!r} (timer trigger {schedule.trigger_id!r}) does "
-                    f"not export `{EXPORT}`. A timer component exports "
-                    f"`{EXPORT}: func()`, or is a core module exporting a "
-                    f"`{EXPORT}` function without parameters."
-                )
-            guests[component_id] = guest
-        return guests
 
     async def _run_each_once(self, timers: list[Timer]) -> int:
         """`--test`: each component once, in manifest order; exit 1 if any failed."""
