@@ -103,7 +103,9 @@ def hypercorn_config(config: ServerConfig, grace: float) -> HypercornConfig:
     """hypercorn's settings; the TLS files are checked here, before anything is announced."""
     hyper = HypercornConfig()
     hyper.accesslog = None  # the app writes its own access log
-    hyper.errorlog = logging.getLogger("hypercorn.error")
+    errors = logging.getLogger("hypercorn.error")
+    errors.setLevel(logging.WARNING)  # its "Running on ..." would repeat our own announcement
+    hyper.errorlog = errors
     hyper.include_server_header = False
     hyper.graceful_timeout = grace
     hyper.backlog = 1024
@@ -130,7 +132,6 @@ def announce(
     host, port = sock.getsockname()[:2]
     host = f"[{host}]" if ":" in host else host
     base_url = f"{config.scheme}://{host}:{port}"
-    log.info("Serving %s", base_url)
     lines = [f"Serving {base_url}", "Available Routes:"]
     components = context.app.components
     for route in router.routes:
