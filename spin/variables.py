@@ -25,7 +25,7 @@ def resolve_variable(name: str, variables: Mapping[str, Mapping[str, Any]]) -> s
     if spec is None:
         raise SpinError(
             f"The template variable {name!r} is not declared in the manifest's [variables]. "
-            f"Add `{name} = {{ default = \"...\" }}` there."
+            f'Add `{name} = {{ default = "..." }}` there.'
         )
     if "default" in spec:
         return str(spec["default"])

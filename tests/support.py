@@ -63,8 +63,19 @@ class RedisServer:
         if binary is None:
             raise RuntimeError("redis-server is not on PATH (.ci/run installs it)")
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -101,16 +112,17 @@ def wat_component(
     from spin.locked import LockedComponent
 
     wasm = wat_to_wasm(WAT_DIR / f"{wat_name}.wat", out_dir)
-    return LockedComponent({
-        "id": component_id or wat_name.replace("_", "-"),
-        "source": {"content_type": "application/wasm", "source": wasm.as_uri()},
-        "env": env or {},
-        "files": [
-            {"source": host.resolve().as_uri(), "path": guest}
-            for host, guest in files or []
-        ],
-        "config": config or {},
-    })
+    return LockedComponent(
+        {
+            "id": component_id or wat_name.replace("_", "-"),
+            "source": {"content_type": "application/wasm", "source": wasm.as_uri()},
+            "env": env or {},
+            "files": [
+                {"source": host.resolve().as_uri(), "path": guest} for host, guest in files or []
+            ],
+            "config": config or {},
+        }
+    )
 
 
 def logs_for(tmp_path: Path, component_id: str):  # -> spin.trigger.ComponentLogs

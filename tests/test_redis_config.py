@@ -32,8 +32,7 @@ def locked_app(
                 for i, t in enumerate(triggers)
             ],
             "components": [
-                {"id": c, "source": {"source": f"file:///{c}.wasm"}}
-                for c in sorted(components)
+                {"id": c, "source": {"source": f"file:///{c}.wasm"}} for c in sorted(components)
             ],
         }
     )

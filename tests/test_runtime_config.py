@@ -39,9 +39,7 @@ def test_from_context_disable_cache_and_defaults(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("wat", ["spin1_http_echo", "component_http_echo"])
-def test_concurrent_calls_stay_isolated_while_another_guest_traps(
-    tmp_path: Path, wat: str
-) -> None:
+def test_concurrent_calls_stay_isolated_while_another_guest_traps(tmp_path: Path, wat: str) -> None:
     runtime = Runtime(RuntimeConfig(instance_timeout=10.0))
     try:
         logs = ComponentLogs(tmp_path, "guests", echo=False)

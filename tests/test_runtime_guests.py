@@ -13,8 +13,9 @@ from tests.support import logs_for, wat_component
 
 
 def request(method: str = "GET", body: bytes = b"") -> HttpRequest:
-    return HttpRequest(method=method, uri="/x?y=1", headers=[("accept", "*/*")], params=[],
-                       body=body)
+    return HttpRequest(
+        method=method, uri="/x?y=1", headers=[("accept", "*/*")], params=[], body=body
+    )
 
 
 # -- components --------------------------------------------------------------------------
@@ -25,11 +26,15 @@ def test_component_echoes_method_uri_headers_params_and_body(
 ) -> None:
     guest = runtime.load(wat_component("component_http_echo", tmp_path), logs_for(tmp_path, "c"))
     assert guest.kind == "component"
-    response = guest.handle_http(HttpRequest("PUT", "/a/b?c", [("x-h", "v")], [("p", "1")],
-                                             b"\x00body\xff"))
+    response = guest.handle_http(
+        HttpRequest("PUT", "/a/b?c", [("x-h", "v")], [("p", "1")], b"\x00body\xff")
+    )
     assert response.status == 200
     assert response.headers == [
-        ("spin-echo-method", "PUT"), ("spin-echo-uri", "/a/b?c"), ("x-h", "v"), ("p", "1")
+        ("spin-echo-method", "PUT"),
+        ("spin-echo-uri", "/a/b?c"),
+        ("x-h", "v"),
+        ("p", "1"),
     ]
     assert response.body == b"\x00body\xff"
 
@@ -131,8 +136,12 @@ def test_an_infinite_loop_hits_the_deadline_and_the_next_call_works(tmp_path: Pa
 
 def test_a_trap_is_a_guest_error_for_every_handler(runtime: Runtime, tmp_path: Path) -> None:
     guest = runtime.load(wat_component("trap", tmp_path), logs_for(tmp_path, "t"))
-    for call in (lambda: guest.handle_http(request()), lambda: guest.handle_redis(b"x"),
-                 guest.handle_timer, lambda: guest.run_command(["t"], {}, b"")):
+    for call in (
+        lambda: guest.handle_http(request()),
+        lambda: guest.handle_redis(b"x"),
+        guest.handle_timer,
+        lambda: guest.run_command(["t"], {}, b""),
+    ):
         with pytest.raises(GuestError, match="unreachable"):
             call()
 

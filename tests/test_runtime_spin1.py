@@ -51,9 +51,7 @@ def test_echo_sees_method_uri_headers_params_and_body(runtime: Runtime, tmp_path
     assert response.body == b"payload \xff\x00 bytes"
 
 
-@pytest.mark.parametrize(
-    "method", ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
-)
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"])
 def test_every_spin_method_reaches_the_guest_by_name(
     runtime: Runtime, tmp_path: Path, method: str
 ) -> None:

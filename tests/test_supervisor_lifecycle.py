@@ -13,8 +13,10 @@ from tests.support import wait_for
 
 
 def test_crash_loop_backs_off_then_gives_up_with_the_childs_exit_code(sup: Supervised) -> None:
-    sup.start([sup.executor("web", exit_code=3, notify=False), sup.executor("queue")],
-              settings={"restart": "on-failure", "max_restarts": 3, "restart_window": 60})
+    sup.start(
+        [sup.executor("web", exit_code=3, notify=False), sup.executor("queue")],
+        settings={"restart": "on-failure", "max_restarts": 3, "restart_window": 60},
+    )
     assert sup.wait_exit() == 3
     starts = [r["t"] for r in sup.events("start", "web")]
     assert len(starts) == 4  # the first run and 3 restarts
@@ -29,8 +31,10 @@ def test_crash_loop_backs_off_then_gives_up_with_the_childs_exit_code(sup: Super
 
 
 def test_never_policy_terminates_like_spin(sup: Supervised) -> None:
-    sup.start([sup.executor("web", exit_code=2, exit_after=0.2), sup.executor("queue")],
-              settings={"restart": "never"})
+    sup.start(
+        [sup.executor("web", exit_code=2, exit_after=0.2), sup.executor("queue")],
+        settings={"restart": "never"},
+    )
     assert sup.wait_exit() == 2
     assert "A trigger exited unexpectedly. Terminating." in sup.log()
     assert len(sup.events("start", "web")) == 1
@@ -38,8 +42,11 @@ def test_never_policy_terminates_like_spin(sup: Supervised) -> None:
 
 
 def test_policy_override_per_trigger_type(sup: Supervised) -> None:
-    sup.start([sup.executor("web", exit_code=5, notify=False), sup.executor("queue")],
-              settings={"restart": "on-failure"}, policies={"web": {"restart": "never"}})
+    sup.start(
+        [sup.executor("web", exit_code=5, notify=False), sup.executor("queue")],
+        settings={"restart": "on-failure"},
+        policies={"web": {"restart": "never"}},
+    )
     assert sup.wait_exit() == 5
     assert len(sup.events("start", "web")) == 1
 
@@ -55,8 +62,10 @@ def test_an_executor_exiting_0_ends_while_the_others_go_on(sup: Supervised) -> N
 
 
 def test_always_restarts_even_after_exit_0(sup: Supervised) -> None:
-    sup.start([sup.executor("tick", exit_code=0, exit_after=0.05)],
-              settings={"restart": "always", "max_restarts": 2})
+    sup.start(
+        [sup.executor("tick", exit_code=0, exit_after=0.05)],
+        settings={"restart": "always", "max_restarts": 2},
+    )
     assert sup.wait_exit() == 0
     assert len(sup.events("start", "tick")) == 3
     assert "giving-up code=0" in sup.log()
@@ -87,7 +96,7 @@ def test_sigterm_stops_every_executor_and_exits_0(sup: Supervised) -> None:
     assert {r["trigger"] for r in sup.events("term")} == {"web", "queue", "timer"}
     assert not any(pid_alive(r["pid"]) for r in started)
     log = sup.log()
-    assert log.count("stopped") >= 4 and "stopping reason=\"SIGTERM received\"" in log
+    assert log.count("stopped") >= 4 and 'stopping reason="SIGTERM received"' in log
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGQUIT])
@@ -100,8 +109,10 @@ def test_sigint_and_sigquit_stop_gracefully(sup: Supervised, signum: int) -> Non
 
 
 def test_a_stubborn_executor_is_killed_after_the_shutdown_timeout(sup: Supervised) -> None:
-    sup.start([sup.executor("stuck", ignore_term=True), sup.executor("web")],
-              settings={"shutdown_timeout": 0.5})
+    sup.start(
+        [sup.executor("stuck", ignore_term=True), sup.executor("web")],
+        settings={"shutdown_timeout": 0.5},
+    )
     started = sup.wait_events("start", 2)
     sup.wait_log("ready")
     asked = time.monotonic()
@@ -139,16 +150,23 @@ def test_grandchildren_are_killed_on_stop(sup: Supervised, where: str) -> None:
 def test_grandchildren_of_a_crashed_executor_are_killed_before_the_restart(
     sup: Supervised,
 ) -> None:
-    sup.start([sup.executor("web", grandchild="group", exit_code=1, exit_after=0.3)],
-              settings={"max_restarts": 1})
+    sup.start(
+        [sup.executor("web", grandchild="group", exit_code=1, exit_after=0.3)],
+        settings={"max_restarts": 1},
+    )
     assert sup.wait_exit() == 1
     for record in sup.events("grandchild"):
         assert not pid_alive(record["pid"])
 
 
 def test_no_orphans_when_the_supervisor_is_sigkilled(sup: Supervised) -> None:
-    sup.start([sup.executor("web", grandchild="session"),
-               sup.executor("queue", grandchild="group"), sup.executor("timer")])
+    sup.start(
+        [
+            sup.executor("web", grandchild="session"),
+            sup.executor("queue", grandchild="group"),
+            sup.executor("timer"),
+        ]
+    )
     sup.wait_events("grandchild", 2)
     sup.wait_events("start", 3)
     sup.wait_log("supervisor[")
@@ -156,5 +174,8 @@ def test_no_orphans_when_the_supervisor_is_sigkilled(sup: Supervised) -> None:
     assert len(pids) == 5
     sup.signal(signal.SIGKILL)
     sup.wait_exit()
-    wait_for(lambda: not any(pid_alive(pid) for pid in pids), timeout=1.5,
-             what="every executor and grandchild to be gone after the supervisor's SIGKILL")
+    wait_for(
+        lambda: not any(pid_alive(pid) for pid in pids),
+        timeout=1.5,
+        what="every executor and grandchild to be gone after the supervisor's SIGKILL",
+    )

@@ -32,8 +32,10 @@ def notify_listener(tmp_path: Path) -> Iterator[socket.socket]:
 def test_supervisor_notifies_ready_once_every_executor_is_ready(
     sup: Supervised, notify_listener: socket.socket
 ) -> None:
-    sup.start([sup.executor("web", notify_delay=0.5), sup.executor("queue")],
-              env={"NOTIFY_SOCKET": notify_listener.getsockname()})
+    sup.start(
+        [sup.executor("web", notify_delay=0.5), sup.executor("queue")],
+        env={"NOTIFY_SOCKET": notify_listener.getsockname()},
+    )
     assert notify_listener.recv(4096) == b"READY=1"
     log = sup.log()
     assert "web[" in log and log.count(" ready ") >= 2, log
@@ -47,8 +49,10 @@ def test_supervisor_notifies_ready_once_every_executor_is_ready(
 def test_an_executor_that_never_notifies_is_taken_as_ready_after_the_grace(
     sup: Supervised, notify_listener: socket.socket
 ) -> None:
-    sup.start([sup.executor("silent", notify=False), sup.executor("queue")],
-              env={"NOTIFY_SOCKET": notify_listener.getsockname()})
+    sup.start(
+        [sup.executor("silent", notify=False), sup.executor("queue")],
+        env={"NOTIFY_SOCKET": notify_listener.getsockname()},
+    )
     assert notify_listener.recv(4096) == b"READY=1"
     log = sup.log()
     assert "notified=False" in log and "taken as not supporting sd_notify" in log
@@ -70,13 +74,16 @@ def test_output_is_relayed_line_by_line_with_the_trigger_prefix(sup: Supervised)
 
 
 def test_json_log_lines_status_snapshot_and_stats(sup: Supervised) -> None:
-    sup.start([sup.executor("web", grandchild="group"), sup.executor("queue")],
-              settings={"log_format": "json", "stats_interval": 0.2})
+    sup.start(
+        [sup.executor("web", grandchild="group"), sup.executor("queue")],
+        settings={"log_format": "json", "stats_interval": 0.2},
+    )
     sup.wait_events("start", 2)
     wait_for(lambda: any(r["event"] == "stats" for r in sup.json_log()), what="a stats line")
     sup.signal(signal.SIGUSR1)
-    wait_for(lambda: sum(r["event"] == "status" for r in sup.json_log()) >= 3,
-             what="the status snapshot")
+    wait_for(
+        lambda: sum(r["event"] == "status" for r in sup.json_log()) >= 3, what="the status snapshot"
+    )
     sup.signal(signal.SIGTERM)
     assert sup.wait_exit() == 0
     records = sup.json_log()  # every line parses as one JSON object

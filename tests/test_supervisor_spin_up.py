@@ -30,8 +30,11 @@ def write_manifest(app_dir: Path, trigger_types: list[str], extra: str = "") -> 
 def spin_up(sup: Supervised, *args: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PATH": f"{sup.dir / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     sup.process = subprocess.Popen(
-        [sys.executable, "-m", "spin", "up", *args], cwd=sup.dir, env=env,
-        stdout=sup.stdout_file.open("wb"), stderr=sup.stderr_file.open("wb"),
+        [sys.executable, "-m", "spin", "up", *args],
+        cwd=sup.dir,
+        env=env,
+        stdout=sup.stdout_file.open("wb"),
+        stderr=sup.stderr_file.open("wb"),
     )
     return sup.process
 
@@ -40,11 +43,11 @@ def test_spin_up_supervises_executors_on_path(sup: Supervised) -> None:
     (sup.dir / "bin").mkdir()
     events = str(sup.events_file)
     write_executor(sup.dir / "bin/spin-trigger-ticker", events=events)
-    write_executor(sup.dir / "bin/spin-trigger-flaky", events=events, exit_code=4,
-                   notify=False)
+    write_executor(sup.dir / "bin/spin-trigger-flaky", events=events, exit_code=4, notify=False)
     manifest = write_manifest(
-        sup.dir, ["ticker", "flaky"],
-        extra="[supervisor.flaky]\nrestart = \"on-failure\"\nmax_restarts = 2\n",
+        sup.dir,
+        ["ticker", "flaky"],
+        extra='[supervisor.flaky]\nrestart = "on-failure"\nmax_restarts = 2\n',
     )
     spin_up(sup, "-f", str(manifest), "--log-format", "json", "--shutdown-timeout", "5")
     assert sup.wait_exit() == 4  # the flaky type gave up after 2 restarts: its exit code

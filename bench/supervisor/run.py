@@ -29,8 +29,10 @@ EMPTY_WASM = "\0asm\1\0\0\0"
 def harness_dir() -> Path:
     found = Path(os.environ.get("SUPBENCH_DIR") or REPO.parent / "shared/tools/supervisor-bench")
     if not (found / "bench.py").is_file():
-        sys.exit(f"The supervisor benchmark harness is not at {found}: set SUPBENCH_DIR to the "
-                 "directory that holds bench.py and run.sh.")
+        sys.exit(
+            f"The supervisor benchmark harness is not at {found}: set SUPBENCH_DIR to the "
+            "directory that holds bench.py and run.sh."
+        )
     return found
 
 
@@ -40,21 +42,37 @@ def spin_spec() -> dict[str, object]:
     return {
         "name": "spin",
         "note": "spin up (this repository): one custom trigger type per program, each a "
-                "spin-trigger-<type> script on PATH that execs the child; --restart on-failure, "
-                "--shutdown-timeout = the stop timeout, --stable-after 1 (the harness kills a "
-                "child that has run 1.3-6.3 s; with the default 10 s the second kill of a session "
-                "would be an attempt-2 restart with its 0.1 s backoff); text logs",
+        "spin-trigger-<type> script on PATH that execs the child; --restart on-failure, "
+        "--shutdown-timeout = the stop timeout, --stable-after 1 (the harness kills a "
+        "child that has run 1.3-6.3 s; with the default 10 s the second kill of a session "
+        "would be an attempt-2 restart with its 0.1 s backoff); text logs",
         "files": [
             {"path": "app.wasm", "content": EMPTY_WASM},
-            {"path": "spin.toml",
-             "header": "spin_manifest_version = 2\n\n[application]\nname = \"bench\"\n\n",
-             "per_program": "[[trigger.bench-{name}]]\ncomponent = \"app\"\n\n",
-             "footer": "[component.app]\nsource = \"app.wasm\"\n"},
-            {"path": "bin/spin-trigger-bench-{name}", "each": True, "mode": "0755",
-             "content": "#!/bin/sh\nexec {cmd}\n"},
+            {
+                "path": "spin.toml",
+                "header": 'spin_manifest_version = 2\n\n[application]\nname = "bench"\n\n',
+                "per_program": '[[trigger.bench-{name}]]\ncomponent = "app"\n\n',
+                "footer": '[component.app]\nsource = "app.wasm"\n',
+            },
+            {
+                "path": "bin/spin-trigger-bench-{name}",
+                "each": True,
+                "mode": "0755",
+                "content": "#!/bin/sh\nexec {cmd}\n",
+            },
         ],
-        "start": [str(spin), "up", "-f", "{workdir}/spin.toml", "--restart", "on-failure",
-                  "--shutdown-timeout", "{stop_timeout}", "--stable-after", "1"],
+        "start": [
+            str(spin),
+            "up",
+            "-f",
+            "{workdir}/spin.toml",
+            "--restart",
+            "on-failure",
+            "--shutdown-timeout",
+            "{stop_timeout}",
+            "--stable-after",
+            "1",
+        ],
         "cwd": "{workdir}",
         "env": {"PATH": "{workdir}/bin:" + os.environ.get("PATH", "/usr/bin:/bin")},
         "restarts": True,

@@ -153,10 +153,15 @@ class ComponentGuest(Guest):
         stdout, stderr = CapturedOutput(f"{self.id}-stdout"), CapturedOutput(f"{self.id}-stderr")
         try:
             store = wasmtime.Store(self._engine.engine)
-            store.set_wasi(wasi_config(
-                argv=[], env=self._env, preopens=self._files.preopens,
-                stdout=stdout, stderr=stderr,
-            ))
+            store.set_wasi(
+                wasi_config(
+                    argv=[],
+                    env=self._env,
+                    preopens=self._files.preopens,
+                    stdout=stdout,
+                    stderr=stderr,
+                )
+            )
             self._limits.apply(store)
             take_host_failure()
             instance = self._linker.instantiate(store, self._component)
@@ -175,4 +180,3 @@ class ComponentGuest(Guest):
 
     def close(self) -> None:
         self._files.close()
-

@@ -42,8 +42,10 @@ class Converter(ABC):
 def converter_for(ty: wc.ValType) -> Converter:
     if isinstance(ty, wc.ListType):
         element = ty.element
-        return BytesConverter() if isinstance(element, wc.U8) else ListConverter(
-            converter_for(element)
+        return (
+            BytesConverter()
+            if isinstance(element, wc.U8)
+            else ListConverter(converter_for(element))
         )
     if isinstance(ty, wc.RecordType):
         return RecordConverter([(name, converter_for(field)) for name, field in ty.fields])
@@ -94,8 +96,13 @@ class ListConverter(Converter):
         items = list(value)
         raw = ffi.wasmtime_component_vallist_t()
         ffi.wasmtime_component_vallist_new_uninit(raw, len(items))
-        _fill(store, raw.data, [(self.element, item) for item in items],
-              ffi.wasmtime_component_vallist_delete, raw)
+        _fill(
+            store,
+            raw.data,
+            [(self.element, item) for item in items],
+            ffi.wasmtime_component_vallist_delete,
+            raw,
+        )
         out.contents.kind = ffi.WASMTIME_COMPONENT_LIST
         out.contents.of.list = raw
 
@@ -111,8 +118,13 @@ class TupleConverter(Converter):
     def lower(self, store: wasmtime.Store, value: Any, out: ValPtr) -> None:
         raw = ffi.wasmtime_component_valtuple_t()
         ffi.wasmtime_component_valtuple_new_uninit(raw, len(self.elements))
-        _fill(store, raw.data, list(zip(self.elements, value, strict=True)),
-              ffi.wasmtime_component_valtuple_delete, raw)
+        _fill(
+            store,
+            raw.data,
+            list(zip(self.elements, value, strict=True)),
+            ffi.wasmtime_component_valtuple_delete,
+            raw,
+        )
         out.contents.kind = ffi.WASMTIME_COMPONENT_TUPLE
         out.contents.of.tuple = raw
 
@@ -121,8 +133,9 @@ class TupleConverter(Converter):
         return tuple(element.lift(data[i]) for i, element in enumerate(self.elements))
 
 
-def _fill(store: wasmtime.Store, data: Any, items: list[tuple[Converter, Any]],
-          delete: Any, raw: Any) -> None:
+def _fill(
+    store: wasmtime.Store, data: Any, items: list[tuple[Converter, Any]], delete: Any, raw: Any
+) -> None:
     """Lower items into an uninitialised C array; on failure, free what was built."""
     done = 0
     try:
@@ -244,10 +257,16 @@ class FunctionCall:
                 converter.lower(store, arg, ctypes.pointer(params[index]))
                 lowered += 1
             has_result = self.result is not None
-            enter_wasm(lambda: ffi.wasmtime_component_func_call(
-                ctypes.byref(func._func), store._context(), params, lowered,
-                ctypes.byref(result) if has_result else None, 1 if has_result else 0,
-            ))
+            enter_wasm(
+                lambda: ffi.wasmtime_component_func_call(
+                    ctypes.byref(func._func),
+                    store._context(),
+                    params,
+                    lowered,
+                    ctypes.byref(result) if has_result else None,
+                    1 if has_result else 0,
+                )
+            )
             if self.result is None:
                 return None
             try:

@@ -17,7 +17,9 @@ class ComponentConfig:
     """The component's `config` templates, resolved on demand against the app's variables."""
 
     def __init__(
-        self, component_id: str, templates: Mapping[str, str],
+        self,
+        component_id: str,
+        templates: Mapping[str, str],
         variables: Mapping[str, Mapping[str, Any]],
     ) -> None:
         self.component_id = component_id
@@ -32,4 +34,3 @@ class ComponentConfig:
         return render(
             template, self._variables, what=f"component {self.component_id!r} config {key!r}"
         )
-

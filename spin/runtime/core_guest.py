@@ -166,19 +166,23 @@ class CoreModuleGuest(Guest):
         instance: wasmtime.Instance | None = None
         try:
             store = wasmtime.Store(self._engine.engine)
-            store.set_wasi(wasi_config(
-                argv=argv or [], env=self._env if env is None else env,
-                preopens=self._files.preopens, stdout=stdout, stderr=stderr, stdin=stdin,
-            ))
+            store.set_wasi(
+                wasi_config(
+                    argv=argv or [],
+                    env=self._env if env is None else env,
+                    preopens=self._files.preopens,
+                    stdout=stdout,
+                    stderr=stderr,
+                    stdin=stdin,
+                )
+            )
             self._limits.apply(store)
             take_host_failure()
             instance = self._pre.instantiate(store)
             result = action(store, instance)
             return result, stdout.read() if capture_stdout else b""
         except CALL_FAILURES as err:
-            reason = take_host_failure() or self._limits.explain(
-                err, _memory_size(store, instance)
-            )
+            reason = take_host_failure() or self._limits.explain(err, _memory_size(store, instance))
             raise GuestError(self.id, reason) from None
         finally:
             if not capture_stdout:

@@ -21,14 +21,14 @@ COMMAND_ENTRY = "_start"
 
 
 def wasm_layer(wasm: bytes) -> str:
-    """"module" or "component", from the binary's header; raises ValueError if not Wasm."""
+    """ "module" or "component", from the binary's header; raises ValueError if not Wasm."""
     if len(wasm) < 8 or wasm[:4] != b"\0asm":
         raise ValueError("not a WebAssembly binary (no \\0asm header)")
     return "component" if int.from_bytes(wasm[6:8], "little") == 1 else "module"
 
 
 def core_module_kind(exports: frozenset[str]) -> str | None:
-    """"spin1", "command" or None (nothing we can call) for a core module's exports."""
+    """ "spin1", "command" or None (nothing we can call) for a core module's exports."""
     if "canonical_abi_realloc" in exports and any(h in exports for h in SPIN1_HANDLERS):
         return "spin1"
     if TIMER_HANDLER in exports:

@@ -43,22 +43,34 @@ class Runtime:
         try:
             layer = wasm_layer(wasm)
             files = MountedFiles(
-                component.id, component.files,
-                writable=self.config.allow_transient_write, work_dir=self.config.transient_dir,
+                component.id,
+                component.files,
+                writable=self.config.allow_transient_write,
+                work_dir=self.config.transient_dir,
             )
             if layer == "component":
                 from spin.runtime.component import ComponentGuest
 
                 compiled = self.engine.compile(wasm, wasmtime.component.Component)
                 guest: Guest = ComponentGuest(
-                    component, compiled, engine=self.engine, limits=self.limits, logs=logs,
-                    config=config, files=files,
+                    component,
+                    compiled,
+                    engine=self.engine,
+                    limits=self.limits,
+                    logs=logs,
+                    config=config,
+                    files=files,
                 )
             else:
                 module = self.engine.compile(wasm, wasmtime.Module)
                 guest = CoreModuleGuest(
-                    component, module, engine=self.engine, limits=self.limits, logs=logs,
-                    config=config, files=files,
+                    component,
+                    module,
+                    engine=self.engine,
+                    limits=self.limits,
+                    logs=logs,
+                    config=config,
+                    files=files,
                 )
         except (ValueError, wasmtime.WasmtimeError) as err:
             raise SpinError(

@@ -42,8 +42,15 @@ UNAVAILABLE = "not available in this runtime"
 #: Offset of the payload in each unavailable function's `expected<T, error>` result, which is
 #: the alignment of its largest case (u8 enums: 1; lists, strings, records: 4; s64: 8).
 REDIS_PAYLOAD_OFFSET = {
-    "publish": 1, "set": 1, "get": 4, "smembers": 4, "execute": 4,
-    "incr": 8, "del": 8, "sadd": 8, "srem": 8,
+    "publish": 1,
+    "set": 1,
+    "get": 4,
+    "smembers": 4,
+    "execute": 4,
+    "incr": 8,
+    "del": 8,
+    "sadd": 8,
+    "srem": 8,
 }
 
 #: Failures of host functions on this thread, for the GuestError of the call in progress (the

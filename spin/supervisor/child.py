@@ -43,8 +43,7 @@ if TYPE_CHECKING:
 #: After the last process of a child ended, how long its output pipes may still drain.
 OUTPUT_DRAIN_TIMEOUT = 1.0
 
-State = Literal["starting", "running", "ready", "backoff", "stopping", "stopped", "ended",
-                "failed"]
+State = Literal["starting", "running", "ready", "backoff", "stopping", "stopped", "ended", "failed"]
 
 
 def shutdown_grace(shutdown_timeout: float) -> float:
@@ -84,8 +83,9 @@ class Run:
 
 
 class Child:
-    def __init__(self, launch: ExecutorLaunch, policy: Policy, services: Services,
-                 generation: int) -> None:
+    def __init__(
+        self, launch: ExecutorLaunch, policy: Policy, services: Services, generation: int
+    ) -> None:
         self.launch = launch
         self.trigger_type = launch.trigger_type
         self.policy = policy
@@ -128,16 +128,22 @@ class Child:
         pid = self.pid
         if pid is not None:
             self.state = "stopping"
-            self._log.event("stopping", self.trigger_type, pid, signal="SIGTERM",
-                            timeout=self.policy.shutdown_timeout)
+            self._log.event(
+                "stopping",
+                self.trigger_type,
+                pid,
+                signal="SIGTERM",
+                timeout=self.policy.shutdown_timeout,
+            )
             signal_group(pid, signal.SIGTERM)
 
     def kill_now(self) -> None:
         self.stop()
         pid = self.pid
         if pid is not None and signal_group(pid, signal.SIGKILL):
-            self._log.event("killed", self.trigger_type, pid, level="warn",
-                            reason="stop requested again")
+            self._log.event(
+                "killed", self.trigger_type, pid, level="warn", reason="stop requested again"
+            )
 
     def uptime(self) -> float:
         return time.monotonic() - self._run.started_at if self.pid is not None and self._run else 0
@@ -168,8 +174,13 @@ class Child:
         try:
             process = spawn(self.launch.argv, env)
         except OSError as err:
-            self._log.event("spawn-failed", self.trigger_type, level="error",
-                            argv=" ".join(self.launch.argv), reason=str(err))
+            self._log.event(
+                "spawn-failed",
+                self.trigger_type,
+                level="error",
+                argv=" ".join(self.launch.argv),
+                reason=str(err),
+            )
             self.state = "failed"
             return False
         run = Run(process, token)
@@ -177,8 +188,13 @@ class Child:
         self.state = "starting"
         self._services.guard.watch(run.pid)
         self._services.reaper.watch(run.pid, lambda status: self._exited(run, status))
-        self._log.event("starting", self.trigger_type, run.pid, attempt=self.tracker.attempt,
-                        executor=self.launch.description or self.launch.argv[0])
+        self._log.event(
+            "starting",
+            self.trigger_type,
+            run.pid,
+            attempt=self.tracker.attempt,
+            executor=self.launch.description or self.launch.argv[0],
+        )
         return True
 
     def _exited(self, run: Run, status: ExitStatus) -> None:
@@ -212,9 +228,14 @@ class Child:
             group.start_soon(self._relay, run, "stderr")
             status = await self._wait_exit(run)
             ran_for = time.monotonic() - run.started_at
-            self._log.event("exited", self.trigger_type, run.pid,
-                            level="info" if not status.failed or self.stopping else "warn",
-                            **status.describe(), uptime=round(ran_for, 3))
+            self._log.event(
+                "exited",
+                self.trigger_type,
+                run.pid,
+                level="info" if not status.failed or self.stopping else "warn",
+                **status.describe(),
+                uptime=round(ran_for, 3),
+            )
             self._clean_up_after(run)
             if self.stopping:
                 self.state = "stopped"
@@ -230,8 +251,13 @@ class Child:
                 self._services.on_fatal(self, status.exit_code, decision.reason)
                 return
             self.state = "backoff"
-            self._log.event("restarting", self.trigger_type, run.pid, attempt=decision.attempt,
-                            delay=round(decision.delay, 3))
+            self._log.event(
+                "restarting",
+                self.trigger_type,
+                run.pid,
+                attempt=decision.attempt,
+                delay=round(decision.delay, 3),
+            )
             with anyio.move_on_after(decision.delay):
                 await self._stop_requested.wait()
             if self.stopping:
@@ -257,9 +283,13 @@ class Child:
         deadline = self._stop_requested_at + self.policy.shutdown_timeout
         await anyio.sleep(max(0.0, deadline - time.monotonic()))
         if run.status is None and signal_group(run.pid, signal.SIGKILL):
-            self._log.event("killed", self.trigger_type, run.pid, level="warn",
-                            reason=f"still running {self.policy.shutdown_timeout:g}s after "
-                            "SIGTERM")
+            self._log.event(
+                "killed",
+                self.trigger_type,
+                run.pid,
+                level="warn",
+                reason=f"still running {self.policy.shutdown_timeout:g}s after SIGTERM",
+            )
 
     async def _watch_readiness(self, run: Run) -> None:
         grace = math.inf if self.launch.notifies else NOTIFY_GRACE
@@ -284,10 +314,16 @@ class Child:
             self.state = "ready"
         fields: dict[str, object] = {"notified": not assumed}
         if assumed:
-            fields["reason"] = f"no READY=1 within {NOTIFY_GRACE:g}s: taken as not supporting " \
-                "sd_notify"
-        self._log.event("ready", self.trigger_type, run.pid,
-                        uptime=round(time.monotonic() - run.started_at, 3), **fields)
+            fields["reason"] = (
+                f"no READY=1 within {NOTIFY_GRACE:g}s: taken as not supporting sd_notify"
+            )
+        self._log.event(
+            "ready",
+            self.trigger_type,
+            run.pid,
+            uptime=round(time.monotonic() - run.started_at, 3),
+            **fields,
+        )
         self.ready_or_finished.set()
         self._services.on_ready(self)
 
@@ -324,5 +360,6 @@ class Child:
         self._services.guard.forget(run.pid)
         exclude = [self._services.guard.pid]
         for pid in kill_marked(run.token, adopted_children(exclude)):
-            self._log.event("killed", self.trigger_type, pid, level="warn",
-                            reason="left behind by its executor")
+            self._log.event(
+                "killed", self.trigger_type, pid, level="warn", reason="left behind by its executor"
+            )

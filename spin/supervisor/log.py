@@ -48,8 +48,14 @@ class EventLog:
         """One lifecycle event; `trigger=None` means the supervisor itself."""
         pid = self._pid if trigger is None and pid is None else pid
         if self.format == "json":
-            record = {"ts": utc_timestamp(), "level": level, "trigger": trigger, "pid": pid,
-                      "event": event, **fields}
+            record = {
+                "ts": utc_timestamp(),
+                "level": level,
+                "trigger": trigger,
+                "pid": pid,
+                "event": event,
+                **fields,
+            }
             line = json.dumps(record, separators=(",", ":"))
         else:
             who = f"{trigger or 'supervisor'}[{pid if pid is not None else '-'}]"
@@ -57,13 +63,21 @@ class EventLog:
             line = f"{utc_timestamp()} {level.upper():<5} {who} {event}{details}"
         _write(sys.stderr, line)
 
-    def output(self, trigger: str, pid: int, stream: Literal["stdout", "stderr"],
-               line: bytes) -> None:
+    def output(
+        self, trigger: str, pid: int, stream: Literal["stdout", "stderr"], line: bytes
+    ) -> None:
         """One line an executor wrote (without its newline)."""
         text = line.decode(errors="replace")
         if self.format == "json":
-            record = {"ts": utc_timestamp(), "level": "info", "trigger": trigger, "pid": pid,
-                      "event": "output", "stream": stream, "line": text}
+            record = {
+                "ts": utc_timestamp(),
+                "level": "info",
+                "trigger": trigger,
+                "pid": pid,
+                "event": "output",
+                "stream": stream,
+                "line": text,
+            }
             rendered = json.dumps(record, separators=(",", ":"))
         else:
             rendered = f"{trigger} | {text}"

@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 
 #: Signals the supervisor handles; they are blocked from the start of `supervise()` until the
 #: event loop listens, so none is lost or acted on by default during start-up.
-HANDLED_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP,
-                             signal.SIGUSR1, signal.SIGCHLD})
+HANDLED_SIGNALS = frozenset(
+    {signal.SIGINT, signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1, signal.SIGCHLD}
+)
 STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGQUIT})
 
 #: Trigger types whose old and new executors cannot run side by side during a reload (they
@@ -41,8 +42,12 @@ TERMINATING = "A trigger exited unexpectedly. Terminating."
 
 
 class Manager:
-    def __init__(self, plan: LaunchPlan, settings: SupervisorSettings,
-                 reload: Callable[[], LaunchPlan] | None = None) -> None:
+    def __init__(
+        self,
+        plan: LaunchPlan,
+        settings: SupervisorSettings,
+        reload: Callable[[], LaunchPlan] | None = None,
+    ) -> None:
         self.settings = settings
         self.log = EventLog(settings.log_format)
         self.exit_code = 0
@@ -59,8 +64,12 @@ class Manager:
         private_dir = Path(tempfile.mkdtemp(prefix="spin-up-"))
         token = f"{os.getpid()}-{os.urandom(6).hex()}"
         self._services = Services(
-            log=self.log, reaper=Reaper(), guard=OrphanGuard.start(token + "/", private_dir),
-            private_dir=private_dir, token=token, on_ready=self._child_ready,
+            log=self.log,
+            reaper=Reaper(),
+            guard=OrphanGuard.start(token + "/", private_dir),
+            private_dir=private_dir,
+            token=token,
+            on_ready=self._child_ready,
             on_fatal=self._child_failed,
         )
 
@@ -170,8 +179,15 @@ class Manager:
         if self.stopping:
             return
         extra = {"message": TERMINATING} if child.policy.restart == "never" else {}
-        self.log.event("giving-up", child.trigger_type, child.last_pid, level="error",
-                       code=exit_code, reason=reason, **extra)
+        self.log.event(
+            "giving-up",
+            child.trigger_type,
+            child.last_pid,
+            level="error",
+            code=exit_code,
+            reason=reason,
+            **extra,
+        )
         self.stop(f"the {child.trigger_type} executor failed", exit_code)
 
     # --- SIGUSR1 and --stats-interval ----------------------------------------------------------
@@ -181,8 +197,12 @@ class Manager:
         for child in self._live:
             stats = child.sample()
             self.log.event(
-                "status", child.trigger_type, child.pid, state=child.state,
-                uptime=round(child.uptime(), 3), restarts=child.tracker.restarts,
+                "status",
+                child.trigger_type,
+                child.pid,
+                state=child.state,
+                uptime=round(child.uptime(), 3),
+                restarts=child.tracker.restarts,
                 **(stats.fields() if stats else {}),
             )
 
@@ -198,8 +218,11 @@ class Manager:
 
     def _request_reload(self) -> None:
         if self._reload is None:
-            self.log.event("reload-unavailable", level="warn",
-                           reason="this supervisor was started without a way to reload")
+            self.log.event(
+                "reload-unavailable",
+                level="warn",
+                reason="this supervisor was started without a way to reload",
+            )
             return
         if self.stopping or self._group is None:
             return

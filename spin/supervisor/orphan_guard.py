@@ -19,8 +19,15 @@ from pathlib import Path
 
 from spin.supervisor.process import kill_marked
 
-_IGNORED = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1,
-            signal.SIGUSR2, signal.SIGPIPE)
+_IGNORED = (
+    signal.SIGINT,
+    signal.SIGTERM,
+    signal.SIGQUIT,
+    signal.SIGHUP,
+    signal.SIGUSR1,
+    signal.SIGUSR2,
+    signal.SIGPIPE,
+)
 
 
 class OrphanGuard:

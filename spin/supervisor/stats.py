@@ -14,8 +14,12 @@ class TreeStats:
     open_files: int
 
     def fields(self) -> dict[str, object]:
-        return {"processes": self.processes, "rss_mb": round(self.rss_bytes / 2**20, 1),
-                "cpu_percent": round(self.cpu_percent, 1), "open_files": self.open_files}
+        return {
+            "processes": self.processes,
+            "rss_mb": round(self.rss_bytes / 2**20, 1),
+            "cpu_percent": round(self.cpu_percent, 1),
+            "open_files": self.open_files,
+        }
 
 
 class TreeSampler:

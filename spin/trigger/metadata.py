@@ -41,11 +41,19 @@ def print_help_args(ctx: click.Context, _param: click.Parameter, value: bool) ->
 
 METADATA_OPTIONS: list[click.Option] = [
     click.Option(
-        ["--launch-metadata-only"], is_flag=True, hidden=True, expose_value=False,
-        is_eager=True, callback=print_launch_metadata,
+        ["--launch-metadata-only"],
+        is_flag=True,
+        hidden=True,
+        expose_value=False,
+        is_eager=True,
+        callback=print_launch_metadata,
     ),
     click.Option(
-        ["--help-args-only"], is_flag=True, hidden=True, expose_value=False,
-        is_eager=True, callback=print_help_args,
+        ["--help-args-only"],
+        is_flag=True,
+        hidden=True,
+        expose_value=False,
+        is_eager=True,
+        callback=print_help_args,
     ),
 ]

@@ -55,42 +55,60 @@ PathOption = click.Path(path_type=Path)
 
 COMMON_OPTIONS: list[click.Option] = [
     click.Option(
-        ["-L", "--log-dir"], type=PathOption, envvar="SPIN_LOG_DIR",
+        ["-L", "--log-dir"],
+        type=PathOption,
+        envvar="SPIN_LOG_DIR",
         help="Where component stdout/stderr files go (default: <state dir>/logs).",
     ),
     click.Option(
-        ["--follow"], multiple=True, metavar="ID",
+        ["--follow"],
+        multiple=True,
+        metavar="ID",
         help="Show only these components' output on the console (repeatable).",
     ),
     click.Option(
         ["-q", "--quiet"], is_flag=True, help="Do not show component output on the console."
     ),
     click.Option(
-        ["--state-dir"], type=PathOption, envvar="SPIN_STATE_DIR",
+        ["--state-dir"],
+        type=PathOption,
+        envvar="SPIN_STATE_DIR",
         help="Directory for logs and state (default: .spin beside the manifest).",
     ),
     click.Option(
-        ["--runtime-config-file"], type=click.Path(path_type=Path, exists=True, dir_okay=False),
-        envvar="SPIN_RUNTIME_CONFIG_FILE", help="Runtime configuration file (TOML).",
+        ["--runtime-config-file"],
+        type=click.Path(path_type=Path, exists=True, dir_okay=False),
+        envvar="SPIN_RUNTIME_CONFIG_FILE",
+        help="Runtime configuration file (TOML).",
     ),
     click.Option(
-        ["--disable-cache"], is_flag=True, envvar="SPIN_DISABLE_CACHE",
+        ["--disable-cache"],
+        is_flag=True,
+        envvar="SPIN_DISABLE_CACHE",
         help="Do not cache compiled Wasm on disk.",
     ),
     click.Option(
-        ["--cache"], type=PathOption, envvar="SPIN_CACHE_FILE",
+        ["--cache"],
+        type=PathOption,
+        envvar="SPIN_CACHE_FILE",
         help="wasmtime cache configuration file.",
     ),
     click.Option(
-        ["--allow-transient-write"], is_flag=True,
+        ["--allow-transient-write"],
+        is_flag=True,
         help="Let components write to their mounted files (in a temporary copy).",
     ),
     click.Option(
-        ["--key-value", "key_values"], multiple=True, metavar="KEY=VALUE",
-        callback=_key_value, help="Seed the default key-value store (repeatable).",
+        ["--key-value", "key_values"],
+        multiple=True,
+        metavar="KEY=VALUE",
+        callback=_key_value,
+        help="Seed the default key-value store (repeatable).",
     ),
     click.Option(
-        ["--sqlite", "sqlite_statements"], multiple=True, metavar="STATEMENT",
+        ["--sqlite", "sqlite_statements"],
+        multiple=True,
+        metavar="STATEMENT",
         help="Run this SQL against the default database at start (repeatable).",
     ),
 ]

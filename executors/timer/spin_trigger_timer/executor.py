@@ -108,9 +108,7 @@ class TimerTrigger(TriggerExecutor):
         schedules = load_schedules(self.context.app)
         app = self.context.app
         component_ids = dict.fromkeys(s.component_id for s in schedules)
-        loads = [
-            GuestLoad(app.component(c), self.context.component_logs(c)) for c in component_ids
-        ]
+        loads = [GuestLoad(app.component(c), self.context.component_logs(c)) for c in component_ids]
         # Every scheduled component is loaded before the first tick: errors stop us at start.
         async with open_pool(
             RuntimeConfig.from_context(self.context),
