@@ -188,3 +188,16 @@ def test_unexpected_errors_show_no_traceback_unless_debugging(tmp_path: Path) ->
     )
     assert debug.returncode == 1
     assert "Traceback" in debug.stderr
+
+
+def test_options_for_services_not_provided_are_reported_not_silently_ignored(
+    tmp_path: Path, notify_socket: socket.socket
+) -> None:
+    process = start_executor(tmp_path, "--key-value", "a=b", "--sqlite", "select 1")
+    assert notify_socket.recv(100) == b"READY=1"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0
+    stderr = process.stderr.read()
+    assert "--key-value is ignored: no key-value store is provided" in stderr
+    assert "--sqlite is ignored: no SQLite database is provided" in stderr
+    assert "--runtime-config-file is ignored" not in stderr

@@ -111,11 +111,29 @@ def _sole_exception(group: BaseExceptionGroup) -> BaseException:
     return leaves[0] if len(leaves) == 1 else group
 
 
+def warn_unprovided(options: CommonOptions) -> None:
+    """Spin's options for host services this implementation does not provide (key-value store,
+    SQLite, runtime configuration of stores): accepted for compatibility, and said so."""
+    unprovided = [
+        ("--key-value", options.key_values, "no key-value store is provided"),
+        ("--sqlite", options.sqlite_statements, "no SQLite database is provided"),
+        (
+            "--runtime-config-file",
+            options.runtime_config_file,
+            "stores and variable providers are not configurable here",
+        ),
+    ]
+    for flag, value, reason in unprovided:
+        if value:
+            log.warning("%s is ignored: %s", flag, reason)
+
+
 def run_executor(executor_class: type[TriggerExecutor], params: dict[str, Any]) -> NoReturn:
     """Load the app, build the context and run the executor to its exit code."""
     configure_logging()
     with exit_on_error():
         common = CommonOptions.from_click(params)
+        warn_unprovided(common)
         location = load_app_from_env()
         trigger_type = os.environ.get("SPIN_TRIGGER_TYPE") or executor_class.trigger_type
         context = TriggerContext(
