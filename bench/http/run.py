@@ -258,7 +258,7 @@ def main() -> None:
     )
     print(
         f"{'subject':<18}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'ratio':>8}"
-        f"{'target':>9}{'errors':>8}"
+        f"  {'target':<12}{'errors':>8}"
     )
     baseline = results[0].rps
     for r in results:
@@ -270,7 +270,7 @@ def main() -> None:
         )
         print(
             f"{r.subject:<18}{r.rps:>10.0f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}"
-            f"{r.rps / baseline:>8.2f}{verdict:>9}{r.errors:>8}"
+            f"{r.rps / baseline:>8.2f}  {verdict:<12}{r.errors:>8}"
         )
 
 
