@@ -15,19 +15,14 @@ import wasmtime
 import wasmtime.component as wc
 
 from spin.errors import SpinError
-from spin.locked import LockedComponent
 from spin.runtime.component_host import define_spin_imports
 from spin.runtime.component_values import FunctionCall
-from spin.runtime.config_values import ComponentConfig
-from spin.runtime.engine import WasmEngine
 from spin.runtime.errors import GuestError
-from spin.runtime.files import MountedFiles
 from spin.runtime.guest import Guest
+from spin.runtime.guest_setup import GuestSetup
 from spin.runtime.http_types import SPIN_METHODS, HttpRequest, HttpResponse
-from spin.runtime.limits import CallLimits
 from spin.runtime.spin1_host import HostTrap, take_host_failure
 from spin.runtime.wasi import CapturedOutput, wasi_config
-from spin.trigger.component_logs import ComponentLogs
 
 INBOUND_HTTP = ("fermyon:spin/inbound-http", "handle-request")
 INBOUND_REDIS = ("fermyon:spin/inbound-redis", "handle-message")
@@ -47,24 +42,15 @@ class Export:
 class ComponentGuest(Guest):
     kind = "component"
 
-    def __init__(
-        self,
-        component: LockedComponent,
-        compiled: wc.Component,
-        *,
-        engine: WasmEngine,
-        limits: CallLimits,
-        logs: ComponentLogs,
-        config: ComponentConfig,
-        files: MountedFiles,
-    ) -> None:
+    def __init__(self, setup: GuestSetup, compiled: wc.Component) -> None:
+        component, engine = setup.component, setup.engine
         self.id = component.id
         self._component = compiled
         self._engine = engine
-        self._limits = limits
-        self._logs = logs
-        self._files = files
-        self._env = sorted(component.env.items())
+        self._limits = setup.limits
+        self._logs = setup.logs
+        self._files = setup.files
+        self._env = setup.env
         exports = compiled.type.exports(engine.engine)
         self.exports = frozenset(exports)
         self._http = self._find(exports, *INBOUND_HTTP)

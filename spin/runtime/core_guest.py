@@ -12,14 +12,10 @@ from typing import TypeVar
 import wasmtime
 
 from spin.errors import SpinError
-from spin.locked import LockedComponent
-from spin.runtime.config_values import ComponentConfig
-from spin.runtime.engine import WasmEngine
 from spin.runtime.errors import GuestError
-from spin.runtime.files import MountedFiles
 from spin.runtime.guest import COMMAND_ENTRY, Guest, core_module_kind
+from spin.runtime.guest_setup import GuestSetup
 from spin.runtime.http_types import HttpRequest, HttpResponse
-from spin.runtime.limits import CallLimits
 from spin.runtime.spin1_abi import (
     AbiError,
     GuestMemory,
@@ -32,7 +28,6 @@ from spin.runtime.spin1_abi import (
 )
 from spin.runtime.spin1_host import HostTrap, define_spin1_imports, take_host_failure
 from spin.runtime.wasi import CapturedOutput, wasi_config
-from spin.trigger.component_logs import ComponentLogs
 
 T = TypeVar("T")
 
@@ -43,17 +38,8 @@ Action = Callable[[wasmtime.Store, wasmtime.Instance], T]
 
 
 class CoreModuleGuest(Guest):
-    def __init__(
-        self,
-        component: LockedComponent,
-        module: wasmtime.Module,
-        *,
-        engine: WasmEngine,
-        limits: CallLimits,
-        logs: ComponentLogs,
-        config: ComponentConfig,
-        files: MountedFiles,
-    ) -> None:
+    def __init__(self, setup: GuestSetup, module: wasmtime.Module) -> None:
+        component, engine, config = setup.component, setup.engine, setup.config
         self.id = component.id
         self.exports = frozenset(export.name for export in module.exports)
         kind = core_module_kind(self.exports)
@@ -72,10 +58,10 @@ class CoreModuleGuest(Guest):
             )
         self.kind = kind
         self._engine = engine
-        self._limits = limits
-        self._logs = logs
-        self._files = files
-        self._env = sorted(component.env.items())
+        self._limits = setup.limits
+        self._logs = setup.logs
+        self._files = setup.files
+        self._env = setup.env
         linker = wasmtime.Linker(engine.engine)
         linker.define_wasi()
         define_spin1_imports(linker, module, config)

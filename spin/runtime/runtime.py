@@ -16,6 +16,7 @@ from spin.runtime.core_guest import CoreModuleGuest
 from spin.runtime.engine import WasmEngine
 from spin.runtime.files import MountedFiles
 from spin.runtime.guest import Guest, wasm_layer
+from spin.runtime.guest_setup import GuestSetup
 from spin.runtime.limits import CallLimits
 from spin.trigger.component_logs import ComponentLogs
 
@@ -48,30 +49,14 @@ class Runtime:
                 writable=self.config.allow_transient_write,
                 work_dir=self.config.transient_dir,
             )
+            setup = GuestSetup(component, self.engine, self.limits, logs, config, files)
             if layer == "component":
                 from spin.runtime.component import ComponentGuest
 
                 compiled = self.engine.compile(wasm, wasmtime.component.Component)
-                guest: Guest = ComponentGuest(
-                    component,
-                    compiled,
-                    engine=self.engine,
-                    limits=self.limits,
-                    logs=logs,
-                    config=config,
-                    files=files,
-                )
+                guest: Guest = ComponentGuest(setup, compiled)
             else:
-                module = self.engine.compile(wasm, wasmtime.Module)
-                guest = CoreModuleGuest(
-                    component,
-                    module,
-                    engine=self.engine,
-                    limits=self.limits,
-                    logs=logs,
-                    config=config,
-                    files=files,
-                )
+                guest = CoreModuleGuest(setup, self.engine.compile(wasm, wasmtime.Module))
         except (ValueError, wasmtime.WasmtimeError) as err:
             raise SpinError(
                 f"Component {component.id!r}: {path} is not a valid Wasm module or component: "
