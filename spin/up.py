@@ -269,7 +269,17 @@ def up_command(
             working_dir = working_dir_for(temp, manifest_path, execs=True)
             prepared = prepare(manifest, extra_env, working_dir)
             exec_executor(prepared.launches[0], trailing)
-        sys.exit(run_supervised(supervise, settings, manifest, extra_env, temp, trailing))
+        code = run_supervised(supervise, settings, manifest, extra_env, temp, trailing)
+    exit_now(code)
+
+
+def exit_now(code: int) -> NoReturn:
+    """Exit without the interpreter's teardown. By now every executor is gone, the logs are
+    flushed and the working directory removed; freeing every module's objects one by one would
+    be most of the time from SIGTERM to exit (~5-30 ms measured)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def run_supervised(

@@ -9,7 +9,6 @@ process trees), `orphan_guard` (no orphans when the supervisor is SIGKILLed), `r
 
 from __future__ import annotations
 
-import gc
 import signal
 from collections.abc import Callable
 
@@ -45,6 +44,3 @@ def supervise(
     finally:
         signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED_SIGNALS)
         manager.close()
-        # `spin up` exits next: spare the interpreter's final garbage collection of every
-        # module's objects, which is most of the time from SIGTERM to exit (~30 ms measured).
-        gc.freeze()
