@@ -22,7 +22,6 @@ from spin.runtime.guest import Guest
 from spin.runtime.guest_setup import GuestSetup
 from spin.runtime.http_types import SPIN_METHODS, HttpRequest, HttpResponse
 from spin.runtime.spin1_host import HostTrap, take_host_failure
-from spin.runtime.wasi import CapturedOutput, wasi_config
 
 INBOUND_HTTP = ("fermyon:spin/inbound-http", "handle-request")
 INBOUND_REDIS = ("fermyon:spin/inbound-redis", "handle-message")
@@ -46,11 +45,7 @@ class ComponentGuest(Guest):
         component, engine = setup.component, setup.engine
         self.id = component.id
         self._component = compiled
-        self._engine = engine
-        self._limits = setup.limits
-        self._logs = setup.logs
-        self._files = setup.files
-        self._env = setup.env
+        self._setup = setup
         exports = compiled.type.exports(engine.engine)
         self.exports = frozenset(exports)
         self._http = self._find(exports, *INBOUND_HTTP)
@@ -75,7 +70,7 @@ class ComponentGuest(Guest):
         instance = exports.get(interface)
         if instance is None or not isinstance(instance.ty, wc.ComponentInstanceType):
             return None
-        func = instance.ty.exports(self._engine.engine).get(name)
+        func = instance.ty.exports(self._setup.engine.engine).get(name)
         if func is None or not isinstance(func.ty, wc.FuncType):
             return None
         interface_index = self._component.get_export_index(interface)
@@ -136,33 +131,18 @@ class ComponentGuest(Guest):
         return export
 
     def _run(self, export: Export, *args: Any) -> Any:
-        stdout, stderr = CapturedOutput(f"{self.id}-stdout"), CapturedOutput(f"{self.id}-stderr")
-        try:
-            store = wasmtime.Store(self._engine.engine)
-            store.set_wasi(
-                wasi_config(
-                    argv=[],
-                    env=self._env,
-                    preopens=self._files.preopens,
-                    stdout=stdout,
-                    stderr=stderr,
-                )
-            )
-            self._limits.apply(store)
-            take_host_failure()
-            instance = self._linker.instantiate(store, self._component)
-            func = instance.get_func(store, export.index)
-            if func is None:
-                raise GuestError(self.id, "the export disappeared after instantiation")
-            return export.call(store, func, *args)
-        except CALL_FAILURES as err:
-            reason = take_host_failure() or self._limits.explain(err)
-            raise GuestError(self.id, reason) from None
-        finally:
-            self._logs.write_stdout(stdout.read())
-            self._logs.write_stderr(stderr.read())
-            stdout.close()
-            stderr.close()
+        with self._setup.call_output() as (stdout, stderr):
+            try:
+                store = self._setup.new_store(stdout, stderr)
+                take_host_failure()
+                instance = self._linker.instantiate(store, self._component)
+                func = instance.get_func(store, export.index)
+                if func is None:
+                    raise GuestError(self.id, "the export disappeared after instantiation")
+                return export.call(store, func, *args)
+            except CALL_FAILURES as err:
+                reason = take_host_failure() or self._setup.limits.explain(err)
+                raise GuestError(self.id, reason) from None
 
     def close(self) -> None:
-        self._files.close()
+        self._setup.files.close()

@@ -27,7 +27,6 @@ from spin.runtime.spin1_abi import (
     signature_problems,
 )
 from spin.runtime.spin1_host import HostTrap, define_spin1_imports, take_host_failure
-from spin.runtime.wasi import CapturedOutput, wasi_config
 
 T = TypeVar("T")
 
@@ -46,8 +45,8 @@ class CoreModuleGuest(Guest):
         if kind is None:
             raise SpinError(
                 f"Component {self.id!r} ({component.source_path}) is a core Wasm module that "
-                "exports neither a Spin handler (`handle-http-request`, `handle-redis-message`, "
-                f"`handle-timer-request` with `canonical_abi_realloc`) nor `{COMMAND_ENTRY}`. "
+                "exports neither a Spin handler (`handle-http-request` or `handle-redis-message` "
+                f"with `canonical_abi_realloc`, or `handle-timer-request`) nor `{COMMAND_ENTRY}`. "
                 "Build it with a Spin SDK, or as a WASI command for WAGI."
             )
         problems = signature_problems(module)
@@ -57,11 +56,7 @@ class CoreModuleGuest(Guest):
                 f"ABI: {'; '.join(problems)}. Rebuild it with a Spin SDK."
             )
         self.kind = kind
-        self._engine = engine
-        self._limits = setup.limits
-        self._logs = setup.logs
-        self._files = setup.files
-        self._env = setup.env
+        self._setup = setup
         linker = wasmtime.Linker(engine.engine)
         linker.define_wasi()
         define_spin1_imports(linker, module, config)
@@ -119,7 +114,7 @@ class CoreModuleGuest(Guest):
                     raise GuestError(self.id, f"exited with status {exit_trap.code}") from None
 
         _, stdout = self._run(
-            call, argv=argv, env=[*self._env, *env.items()], stdin=stdin, capture_stdout=True
+            call, argv=argv, env=[*self._setup.env, *env.items()], stdin=stdin, capture_stdout=True
         )
         return stdout
 
@@ -147,38 +142,22 @@ class CoreModuleGuest(Guest):
         capture_stdout: bool = False,
     ) -> tuple[T, bytes]:
         """Run `action` on a fresh instance; returns its result and (if captured) stdout."""
-        stdout, stderr = CapturedOutput(f"{self.id}-stdout"), CapturedOutput(f"{self.id}-stderr")
         store: wasmtime.Store | None = None
         instance: wasmtime.Instance | None = None
-        try:
-            store = wasmtime.Store(self._engine.engine)
-            store.set_wasi(
-                wasi_config(
-                    argv=argv or [],
-                    env=self._env if env is None else env,
-                    preopens=self._files.preopens,
-                    stdout=stdout,
-                    stderr=stderr,
-                    stdin=stdin,
-                )
-            )
-            self._limits.apply(store)
-            take_host_failure()
-            instance = self._pre.instantiate(store)
-            result = action(store, instance)
-            return result, stdout.read() if capture_stdout else b""
-        except CALL_FAILURES as err:
-            reason = take_host_failure() or self._limits.explain(err, _memory_size(store, instance))
-            raise GuestError(self.id, reason) from None
-        finally:
-            if not capture_stdout:
-                self._logs.write_stdout(stdout.read())
-            self._logs.write_stderr(stderr.read())
-            stdout.close()
-            stderr.close()
+        with self._setup.call_output(log_stdout=not capture_stdout) as (stdout, stderr):
+            try:
+                store = self._setup.new_store(stdout, stderr, argv=argv, env=env, stdin=stdin)
+                take_host_failure()
+                instance = self._pre.instantiate(store)
+                result = action(store, instance)
+                return result, stdout.read() if capture_stdout else b""
+            except CALL_FAILURES as err:
+                memory = _memory_size(store, instance)
+                reason = take_host_failure() or self._setup.limits.explain(err, memory)
+                raise GuestError(self.id, reason) from None
 
     def close(self) -> None:
-        self._files.close()
+        self._setup.files.close()
 
 
 def _memory_size(store: wasmtime.Store | None, instance: wasmtime.Instance | None) -> int | None:

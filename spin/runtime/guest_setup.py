@@ -1,14 +1,20 @@
-"""What every kind of guest is built from: its locked component and the runtime's shared parts."""
+"""What every kind of guest is built from (its locked component and the runtime's shared parts),
+and the per-call plumbing both kinds share: a fresh store and the call's captured output."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import wasmtime
 
 from spin.locked import LockedComponent
 from spin.runtime.config_values import ComponentConfig
 from spin.runtime.engine import WasmEngine
 from spin.runtime.files import MountedFiles
 from spin.runtime.limits import CallLimits
+from spin.runtime.wasi import CapturedOutput, wasi_config
 from spin.trigger.component_logs import ComponentLogs
 
 
@@ -20,8 +26,50 @@ class GuestSetup:
     logs: ComponentLogs
     config: ComponentConfig  # the component's variables (spin-config / variables host calls)
     files: MountedFiles
+    #: The component's environment, in a stable order (computed once, used on every call).
+    env: list[tuple[str, str]] = field(init=False)
 
-    @property
-    def env(self) -> list[tuple[str, str]]:
-        """The component's environment, in a stable order."""
-        return sorted(self.component.env.items())
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "env", sorted(self.component.env.items()))
+
+    @contextmanager
+    def call_output(
+        self, *, log_stdout: bool = True
+    ) -> Iterator[tuple[CapturedOutput, CapturedOutput]]:
+        """One call's stdout and stderr; afterwards they go to the component's logs (stdout not
+        when `log_stdout` is False: commands return it instead)."""
+        stdout = CapturedOutput(f"{self.component.id}-stdout")
+        stderr = CapturedOutput(f"{self.component.id}-stderr")
+        try:
+            yield stdout, stderr
+        finally:
+            if log_stdout:
+                self.logs.write_stdout(stdout.read())
+            self.logs.write_stderr(stderr.read())
+            stdout.close()
+            stderr.close()
+
+    def new_store(
+        self,
+        stdout: CapturedOutput,
+        stderr: CapturedOutput,
+        *,
+        argv: list[str] | None = None,
+        env: list[tuple[str, str]] | None = None,
+        stdin: bytes | None = None,
+    ) -> wasmtime.Store:
+        """A fresh store for one call: WASI (the component's env unless `env` is given), the
+        mounted files, and the limits, armed last so the deadline counts from here."""
+        store = wasmtime.Store(self.engine.engine)
+        store.set_wasi(
+            wasi_config(
+                argv=argv or [],
+                env=self.env if env is None else env,
+                preopens=self.files.preopens,
+                stdout=stdout,
+                stderr=stderr,
+                stdin=stdin,
+            )
+        )
+        self.limits.apply(store)
+        return store
