@@ -18,6 +18,7 @@ import psutil
 import pytest
 
 from spin.errors import SpinError
+from spin.runtime import pool as pool_module
 from spin.runtime.config import RuntimeConfig
 from spin.runtime.errors import GuestError
 from spin.runtime.http_types import HttpRequest
@@ -188,6 +189,30 @@ async def test_the_deadline_still_ends_a_call_and_the_worker_serves_on(tmp_path:
         )
         assert response.body == b"Hello, Fermyon!\n"
         assert pool.pids == [pid]  # the same worker: a guest failure is not a worker failure
+
+
+async def test_a_worker_stuck_outside_the_wasm_is_killed_past_the_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pool_module, "HANG_MARGIN", 0.2)
+    wait, go = waiting_guest(tmp_path)
+    async with pool_of([wait], workers=1, timeout=2.0) as pool:
+        (pid,) = pool.pids
+        failure: list[GuestError] = []
+
+        async def stuck() -> None:
+            with pytest.raises(GuestError) as raised:
+                await pool.guests[wait.component.id].run_command(["/"], {}, b"")
+            failure.append(raised.value)
+
+        async with anyio.create_task_group() as calls:
+            calls.start_soon(stuck)
+            await until(lambda: pool.busy_pids == [pid], "the call in flight")
+            os.kill(pid, signal.SIGSTOP)  # no deadline inside the Wasm can end this
+        assert "no answer within 2.2 s" in failure[0].reason
+        assert gone(pid)
+        go.touch()
+        assert await pool.guests[wait.component.id].run_command(["/"], {}, b"")
 
 
 async def test_a_cancelled_call_replaces_its_worker(tmp_path: Path) -> None:

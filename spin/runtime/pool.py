@@ -26,7 +26,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -164,8 +163,7 @@ class Worker:
     def __init__(self, process: subprocess.Popen[bytes], channel: WorkerChannel) -> None:
         self.process = process
         self.channel = channel
-        #: when the call in flight started (monotonic), for the hang watchdog
-        self.busy_since: float | None = None
+        self.busy = False
         self.hung = False
 
     @classmethod
@@ -221,6 +219,12 @@ class Worker:
         if self.process.poll() is None:
             self.process.kill()
 
+    def hang_up(self) -> None:
+        """The call outlived the guest's own deadline by HANG_MARGIN: the worker is stuck
+        outside the Wasm. Killing it fails the call (WorkerDied), which replaces it."""
+        self.hung = True
+        self.kill()
+
     async def close(self) -> None:
         """Close the socket (the worker exits on end of file); kill it if it lingers."""
         if self.channel.transport is not None:
@@ -261,13 +265,19 @@ class WorkerPool:
     @property
     def busy_pids(self) -> list[int]:
         """The ids of the workers running a call."""
-        return sorted(w.process.pid for w in self._workers if w.busy_since is not None)
+        return sorted(w.process.pid for w in self._workers if w.busy)
 
     async def call(self, guest: PooledGuest, operation: int, arguments: tuple[Any, ...]) -> Any:
         """Run one operation on an idle worker (waiting for one if all are busy)."""
         message = wire.frame((guest._index, operation, arguments))
         worker = self._idle.pop() if self._idle else await self._wait_for_idle()
-        worker.busy_since = time.monotonic()
+        worker.busy = True
+        # A timer per call, not a periodic sweep: an idle executor never wakes up for it.
+        watchdog = (
+            asyncio.get_running_loop().call_later(self._reply_limit, worker.hang_up)
+            if self._reply_limit is not None
+            else None
+        )
         try:
             tag, value = await worker.exchange(message)
         except WorkerDied as died:
@@ -280,7 +290,10 @@ class WorkerPool:
         except BaseException:  # cancelled mid-call: the late reply would confuse the next call
             self._replace(worker)
             raise
-        worker.busy_since = None
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+        worker.busy = False
         self._release(worker)
         if tag == wire.OK:
             return value
@@ -317,20 +330,6 @@ class WorkerPool:
                 return
         self._idle.append(worker)
 
-    async def _watch_for_hangs(self) -> None:
-        """Kill a worker whose call outlived the guest deadline by HANG_MARGIN (the guest's
-        own deadline should have ended it: the worker is stuck outside the Wasm)."""
-        if self._reply_limit is None:
-            return
-        while True:
-            await anyio.sleep(min(1.0, self._reply_limit / 4))
-            now = time.monotonic()
-            for worker in list(self._workers):
-                started = worker.busy_since
-                if started is not None and now - started > self._reply_limit:
-                    worker.hung = True
-                    worker.kill()
-
     # -- starting and replacing workers ---------------------------------------------------
 
     async def start(self) -> None:
@@ -362,7 +361,6 @@ class WorkerPool:
             raise problem
         for worker in self._workers:
             self._release(worker)
-        self._in_background(self._watch_for_hangs())
 
     def _describe_guests(self, described: list[tuple[str, str, list[str]]]) -> None:
         for index, (guest_id, kind, exports) in enumerate(described):
