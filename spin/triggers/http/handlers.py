@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from spin.errors import SpinError
 from spin.runtime.errors import GuestError
-from spin.runtime.http_types import HttpRequest, HttpResponse
+from spin.runtime.http_types import SPIN_METHODS, HttpRequest, HttpResponse
 from spin.runtime.pool import PooledGuest
 from spin.triggers.http import wagi
 from spin.triggers.http.headers import RequestFacts, spin_headers
@@ -22,8 +22,6 @@ from spin.triggers.http.routing import RouteMatch
 
 log = logging.getLogger("spin.http")
 
-#: The methods the Spin executor's `method` enum can express; others get 405, as in Spin.
-SPIN_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"})
 INBOUND_HTTP = "fermyon:spin/inbound-http"
 
 
@@ -56,7 +54,7 @@ class SpinHandler:
     base: str
 
     async def handle(self, request: IncomingRequest, match: RouteMatch) -> HttpResponse:
-        if request.method not in SPIN_METHODS:
+        if request.method not in SPIN_METHODS:  # the guest's `method` enum has no other
             return _empty(405)
         uri = f"{request.path}?{request.query}" if request.query else request.path
         headers = [*request.headers, *spin_headers(request.facts, match, self.base)]
