@@ -92,7 +92,6 @@ class PreparedApp:
     """A loaded, locked app whose executors were all found (trailing options not yet added)."""
 
     manifest: AppManifest
-    files: AppFiles
     launches: list[ExecutorLaunch]
 
 
@@ -108,7 +107,7 @@ def prepare(manifest: AppManifest, extra_env: dict[str, str], working_dir: Path)
     )
     launches = find_executors(manifest, lambda trigger_type: executor_env(files, trigger_type))
     write_lock(lock_app(manifest, extra_env), working_dir)
-    return PreparedApp(manifest=manifest, files=files, launches=launches)
+    return PreparedApp(manifest=manifest, launches=launches)
 
 
 def launch_plan(prepared: PreparedApp, trailing: Sequence[str]) -> LaunchPlan:
