@@ -14,8 +14,6 @@ terminal sends the whole process group (the executor decides when calls end).
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import os
 import signal
 import socket
 import sys
@@ -23,21 +21,12 @@ import traceback
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from spin.console_log import configure_logging
 from spin.errors import SpinError
+from spin.parent_death import die_with_parent
 from spin.runtime import wire
 from spin.runtime.errors import GuestError
 from spin.runtime.http_types import HttpRequest
-
-PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent(parent_pid: int) -> None:
-    """SIGKILL when the executor dies; exit now if it already has (it died before prctl)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
-    if os.getppid() != parent_pid:
-        sys.exit(0)
 
 
 def read_message(reader: BinaryIO) -> Any | None:
@@ -117,9 +106,8 @@ def main() -> None:
     fd, parent_pid = int(sys.argv[1]), int(sys.argv[2])
     for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT):
         signal.signal(stop_signal, signal.SIG_IGN)
-    die_with_parent(parent_pid)
-    from spin.trigger.executor import configure_logging
-
+    if not die_with_parent(parent_pid):  # the executor is already gone
+        sys.exit(0)
     configure_logging()
     # A closed socket mid-reply means the executor is gone; so are we.
     with (

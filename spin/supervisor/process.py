@@ -17,7 +17,8 @@ import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-PR_SET_PDEATHSIG = 1
+from spin.parent_death import die_with_parent
+
 PR_SET_CHILD_SUBREAPER = 36
 
 #: The environment variable that marks every process of an executor tree with the token of its
@@ -35,8 +36,7 @@ def become_subreaper() -> None:
 def _prepare_child(supervisor_pid: int) -> None:
     """Runs in the forked child before exec: clean signal mask, die with the supervisor."""
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
-    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != supervisor_pid:  # the supervisor died before prctl took effect
+    if not die_with_parent(supervisor_pid):
         os._exit(1)
 
 
