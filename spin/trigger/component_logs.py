@@ -10,7 +10,8 @@ from typing import BinaryIO
 
 
 class ComponentLogs:
-    """The two log files of one component. Thread-safe: guests may run on worker threads."""
+    """The two log files of one component (thread-safe). Each guest worker process has its own
+    instance; appends to the same files interleave only at whole writes."""
 
     def __init__(self, log_dir: Path, component_id: str, *, echo: bool) -> None:
         log_dir.mkdir(parents=True, exist_ok=True)
