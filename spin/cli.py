@@ -10,17 +10,12 @@ import click
 
 from spin import __version__
 from spin.errors import SpinError, exit_on_error
-
-#: Internal trigger executors: `spin trigger <type>` -> "module:TriggerExecutor subclass".
-INTERNAL_TRIGGERS: dict[str, str] = {
-    "http": "spin.triggers.http:HttpTrigger",
-    "redis": "spin.triggers.redis:RedisTrigger",
-}
+from spin.executors import INTERNAL_EXECUTORS
 
 #: Top-level subcommands: name -> "module:click command".
 SUBCOMMANDS: dict[str, str] = {
-    "up": "spin.up:up_command",
-    "plugins": "spin.plugins:plugins_group",
+    "up": "spin.up.command:up_command",
+    "plugins": "spin.up.plugins:plugins_group",
 }
 
 
@@ -88,7 +83,7 @@ def cli(debug: bool) -> None:
         os.environ["SPIN_DEBUG"] = "1"
 
 
-@cli.group(cls=TriggerGroup, lazy=INTERNAL_TRIGGERS, hidden=True)
+@cli.group(cls=TriggerGroup, lazy=INTERNAL_EXECUTORS, hidden=True)
 def trigger() -> None:
     """Internal trigger executors, started by `spin up` (not usually run by hand)."""
 

@@ -96,7 +96,9 @@ class RedisServer:
             self.process = None
 
 
-WAT_DIR = Path(__file__).parent / "wat"
+TESTS_DIR = Path(__file__).resolve().parent
+REPO_ROOT = TESTS_DIR.parent
+WAT_DIR = TESTS_DIR / "wat"
 
 
 def wat_component(
@@ -127,6 +129,6 @@ def wat_component(
 
 def logs_for(tmp_path: Path, component_id: str):  # -> spin.trigger.ComponentLogs
     """Log files of a component under `tmp_path/logs`, not echoed to the console."""
-    from spin.trigger.component_logs import ComponentLogs
+    from spin.runtime.logs import ComponentLogs
 
     return ComponentLogs(tmp_path / "logs", component_id, echo=False)

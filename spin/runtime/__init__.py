@@ -3,8 +3,8 @@
 Executors call guests through a pool of worker processes, each holding a `Runtime`:
 
     loads = [GuestLoad(component, context.component_logs(component.id)) for component in ...]
-    async with open_pool(RuntimeConfig.from_context(context), loads, app.variables,
-                         workers=worker_count(context)) as pool:
+    async with open_pool(context.runtime_config(), loads, app.variables,
+                         workers=context.wasm_workers()) as pool:
         response = await pool.guests["hello"].handle_http(HttpRequest(...))
 
 The names below are imported on first use, so that an executor can declare its options
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from spin.runtime.errors import GuestError
     from spin.runtime.guest import Guest
     from spin.runtime.http_types import SPIN_METHODS, HttpRequest, HttpResponse
-    from spin.runtime.pool import GuestLoad, PooledGuest, WorkerPool, open_pool, worker_count
+    from spin.runtime.pool.pool import GuestLoad, PooledGuest, WorkerPool, open_pool
     from spin.runtime.runtime import Runtime
 
 _EXPORTS = {
@@ -34,11 +34,10 @@ _EXPORTS = {
     "HttpRequest": "spin.runtime.http_types",
     "HttpResponse": "spin.runtime.http_types",
     "Runtime": "spin.runtime.runtime",
-    "GuestLoad": "spin.runtime.pool",
-    "PooledGuest": "spin.runtime.pool",
-    "WorkerPool": "spin.runtime.pool",
-    "open_pool": "spin.runtime.pool",
-    "worker_count": "spin.runtime.pool",
+    "GuestLoad": "spin.runtime.pool.pool",
+    "PooledGuest": "spin.runtime.pool.pool",
+    "WorkerPool": "spin.runtime.pool.pool",
+    "open_pool": "spin.runtime.pool.pool",
 }
 
 __all__ = [
@@ -54,7 +53,6 @@ __all__ = [
     "RuntimeConfig",
     "WorkerPool",
     "open_pool",
-    "worker_count",
 ]
 
 

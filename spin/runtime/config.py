@@ -1,19 +1,17 @@
 """How the Wasm runtime is configured: cache, per-call deadline, memory limit, file writes.
 
-`RuntimeConfig.from_context` turns an executor's command-line options into this value, so every
-executor (HTTP, Redis, external ones) configures the runtime the same way.
+`RUNTIME_OPTIONS` are the command-line options of an executor that runs Wasm; the shared trigger
+library turns them into a `RuntimeConfig` (`TriggerContext.runtime_config`), so every executor
+(HTTP, Redis, external ones) configures the runtime the same way. The runtime itself knows
+nothing of triggers or command lines beyond these declarations.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
-
-if TYPE_CHECKING:
-    from spin.trigger.context import TriggerContext
 
 DEFAULT_INSTANCE_TIMEOUT = 30.0
 MEBIBYTE = 1024 * 1024
@@ -30,28 +28,6 @@ class RuntimeConfig:
     transient_dir: Path | None = None
     #: a wasmtime cache configuration file (`--cache`), used instead of our own artefact cache
     cache_config: Path | None = None
-
-    @classmethod
-    def from_context(cls, context: TriggerContext) -> RuntimeConfig:
-        """The runtime settings an executor was started with.
-
-        The compiled-artefact cache lives under `<state dir>/cache` unless `--disable-cache`
-        (`--cache FILE` hands caching to wasmtime's own cache with that configuration);
-        `--wasm-timeout` / `--wasm-memory-limit` come from `RUNTIME_OPTIONS` when the executor
-        declared them (0 or absent means no limit for memory).
-        """
-        options = context.options
-        writable = options.allow_transient_write
-        timeout = context.extra.get("wasm_timeout", DEFAULT_INSTANCE_TIMEOUT)
-        memory_mb = context.extra.get("wasm_memory_limit")
-        return cls(
-            cache_dir=None if options.disable_cache else context.state_dir / "cache",
-            instance_timeout=timeout if timeout and timeout > 0 else None,
-            memory_limit=int(memory_mb * MEBIBYTE) if memory_mb else None,
-            allow_transient_write=writable,
-            transient_dir=context.state_dir / "transient" if writable else None,
-            cache_config=None if options.disable_cache else options.cache,
-        )
 
 
 RUNTIME_OPTIONS: list[click.Option] = [

@@ -12,10 +12,10 @@ import wasmtime
 from spin.locked import LockedComponent
 from spin.runtime.config_values import ComponentConfig
 from spin.runtime.engine import WasmEngine
-from spin.runtime.files import MountedFiles
 from spin.runtime.limits import CallLimits
-from spin.runtime.wasi import CapturedOutput, wasi_config
-from spin.trigger.component_logs import ComponentLogs
+from spin.runtime.logs import ComponentLogs
+from spin.runtime.wasi.files import MountedFiles
+from spin.runtime.wasi.p1 import CapturedOutput, wasi_config
 
 
 @dataclass(frozen=True)

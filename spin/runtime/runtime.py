@@ -12,13 +12,13 @@ from spin.errors import SpinError
 from spin.locked import LockedComponent
 from spin.runtime.config import RuntimeConfig
 from spin.runtime.config_values import ComponentConfig
-from spin.runtime.core_guest import CoreModuleGuest
 from spin.runtime.engine import WasmEngine
-from spin.runtime.files import MountedFiles
 from spin.runtime.guest import Guest, wasm_layer
 from spin.runtime.guest_setup import GuestSetup
 from spin.runtime.limits import CallLimits
-from spin.trigger.component_logs import ComponentLogs
+from spin.runtime.logs import ComponentLogs
+from spin.runtime.spin1.module_guest import CoreModuleGuest
+from spin.runtime.wasi.files import MountedFiles
 
 
 class Runtime:
@@ -51,7 +51,7 @@ class Runtime:
             )
             setup = GuestSetup(component, self.engine, self.limits, logs, config, files)
             if layer == "component":
-                from spin.runtime.component import ComponentGuest
+                from spin.runtime.component.guest import ComponentGuest
 
                 compiled = self.engine.compile(wasm, wasmtime.component.Component)
                 guest: Guest = ComponentGuest(setup, compiled)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import signal
 from collections.abc import Callable
 
-from spin.launch import LaunchPlan
 from spin.supervisor.settings import SUPERVISOR_OPTIONS, Policy, SupervisorSettings
+from spin.up.launch import LaunchPlan
 
 __all__ = ["SUPERVISOR_OPTIONS", "Policy", "SupervisorSettings", "supervise"]
 
@@ -23,7 +23,7 @@ def supervise(
     settings: SupervisorSettings,
     reload: Callable[[], LaunchPlan] | None = None,
 ) -> int:
-    """Run one child per ExecutorLaunch (spin/launch.py) until stopped; return the exit code.
+    """Run one child per ExecutorLaunch (spin/up/launch.py) until stopped; return the exit code.
 
     `reload` (called on SIGHUP) re-reads the manifest and returns the new plan; it raises
     SpinError when the manifest is now invalid (the running executors are kept then).

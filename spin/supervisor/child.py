@@ -19,8 +19,6 @@ from typing import TYPE_CHECKING, Literal
 
 import anyio
 
-from spin.launch import ExecutorLaunch
-from spin.supervisor.backoff import RestartTracker
 from spin.supervisor.flag import Flag
 from spin.supervisor.log import EventLog
 from spin.supervisor.orphan_guard import OrphanGuard
@@ -34,8 +32,10 @@ from spin.supervisor.process import (
 )
 from spin.supervisor.readiness import NOTIFY_GRACE, NotifySocket
 from spin.supervisor.reaper import Reaper
+from spin.supervisor.restart_policy import RestartTracker
 from spin.supervisor.settings import Policy
 from spin.supervisor.stats import TreeSampler, TreeStats
+from spin.up.launch import ExecutorLaunch
 
 if TYPE_CHECKING:
     from anyio.abc import TaskGroup

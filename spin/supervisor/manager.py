@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import anyio
 
 from spin.errors import SpinError
-from spin.launch import ExecutorLaunch, LaunchPlan
 from spin.notify import notify
 from spin.supervisor.child import Child, Services
 from spin.supervisor.log import EventLog
@@ -22,6 +21,7 @@ from spin.supervisor.orphan_guard import OrphanGuard
 from spin.supervisor.process import adopted_children
 from spin.supervisor.reaper import Reaper
 from spin.supervisor.settings import SupervisorSettings
+from spin.up.launch import ExecutorLaunch, LaunchPlan
 
 if TYPE_CHECKING:
     from anyio.abc import TaskGroup, TaskStatus

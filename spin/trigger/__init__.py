@@ -19,7 +19,7 @@ See docs/writing-a-trigger.md.
 
 from spin.errors import SpinError
 from spin.locked import LockedApp, LockedComponent, LockedTrigger
-from spin.trigger.component_logs import ComponentLogs
+from spin.runtime.logs import ComponentLogs
 from spin.trigger.context import TriggerContext
 from spin.trigger.executor import TriggerExecutor, executor_command, main
 from spin.trigger.metadata import launch_metadata

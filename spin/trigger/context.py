@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,8 @@ import anyio
 
 from spin.locked import LockedApp, LockedTrigger
 from spin.notify import notify
-from spin.trigger.component_logs import ComponentLogs
+from spin.runtime.config import DEFAULT_INSTANCE_TIMEOUT, MEBIBYTE, RuntimeConfig
+from spin.runtime.logs import ComponentLogs
 from spin.trigger.options import CommonOptions
 
 log = logging.getLogger("spin.trigger")
@@ -58,6 +60,31 @@ class TriggerContext:
             )
             logs = self._logs[component_id] = ComponentLogs(self.log_dir, component_id, echo=echo)
         return logs
+
+    def runtime_config(self) -> RuntimeConfig:
+        """The Wasm runtime settings this executor was started with.
+
+        The compiled-artefact cache lives under `<state dir>/cache` unless `--disable-cache`
+        (`--cache FILE` hands caching to wasmtime's own cache with that configuration);
+        `--wasm-timeout` / `--wasm-memory-limit` come from `RUNTIME_OPTIONS` when the executor
+        declared them (0 or absent means no limit for memory).
+        """
+        options = self.options
+        writable = options.allow_transient_write
+        timeout = self.extra.get("wasm_timeout", DEFAULT_INSTANCE_TIMEOUT)
+        memory_mb = self.extra.get("wasm_memory_limit")
+        return RuntimeConfig(
+            cache_dir=None if options.disable_cache else self.state_dir / "cache",
+            instance_timeout=timeout if timeout and timeout > 0 else None,
+            memory_limit=int(memory_mb * MEBIBYTE) if memory_mb else None,
+            allow_transient_write=writable,
+            transient_dir=self.state_dir / "transient" if writable else None,
+            cache_config=None if options.disable_cache else options.cache,
+        )
+
+    def wasm_workers(self) -> int:
+        """`--wasm-workers` (RUNTIME_OPTIONS), else one guest worker process per CPU."""
+        return int(self.extra.get("wasm_workers") or os.cpu_count() or 1)
 
     def notify_ready(self) -> None:
         """Tell whoever started us (spin up, systemd) that the trigger is serving."""

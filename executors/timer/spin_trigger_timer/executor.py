@@ -22,9 +22,7 @@ from spin.trigger.wasm import (
     GuestError,
     GuestLoad,
     PooledGuest,
-    RuntimeConfig,
     open_pool,
-    worker_count,
 )
 from spin_trigger_timer.schedule import TRIGGER_TYPE, Schedule, load_schedules
 
@@ -111,10 +109,10 @@ class TimerTrigger(TriggerExecutor):
         loads = [GuestLoad(app.component(c), self.context.component_logs(c)) for c in component_ids]
         # Every scheduled component is loaded before the first tick: errors stop us at start.
         async with open_pool(
-            RuntimeConfig.from_context(self.context),
+            self.context.runtime_config(),
             loads,
             app.variables,
-            workers=worker_count(self.context),
+            workers=self.context.wasm_workers(),
         ) as pool:
             for schedule in schedules:
                 check_timer_export(schedule, pool.guests[schedule.component_id])

@@ -1,0 +1,171 @@
+"""The ASGI application that answers a Spin app's HTTP requests, apart from any server.
+
+It routes the path, reads the body, awaits the component's handler (the guest runs in one of
+the runtime's worker processes, so the event loop keeps serving) and writes the response. The
+executor's own endpoints under `/.well-known/spin/` answer first. Every request gets one
+access-log line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from spin.executors.http.handlers import Handler, IncomingRequest
+from spin.executors.http.headers import RequestFacts
+from spin.executors.http.routing import WELL_KNOWN_PREFIX, RouteMatch, Router
+from spin.runtime import GuestError, HttpResponse
+
+log = logging.getLogger("spin.http")
+access_log = logging.getLogger("spin.http.access")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+NOT_FOUND = HttpResponse(404, [], b"")
+INTERNAL_ERROR = HttpResponse(500, [], b"")
+HEALTH_OK = HttpResponse(200, [("content-type", "text/plain")], b"OK")
+
+
+class ClientGone(Exception):
+    """The client disconnected before its request body arrived."""
+
+
+def app_info_response(name: str, version: str) -> HttpResponse:
+    """`/.well-known/spin/info`: the app's name, and its version when it has one."""
+    info = {"name": name, **({"version": version} if version else {})}
+    return HttpResponse(
+        200, [("content-type", "application/json")], json.dumps(info, indent=2).encode()
+    )
+
+
+class SpinHttpApp:
+    """ASGI 3 application: `await app(scope, receive, send)`."""
+
+    def __init__(
+        self,
+        router: Router,
+        handlers: dict[str, Handler],
+        info: HttpResponse,
+    ) -> None:
+        self.router = router
+        self.handlers = handlers
+        self.info = info
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._serve(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        raw_path = scope.get("raw_path")
+        path = raw_path.decode("latin-1") if raw_path else scope["path"]
+        component = "-"
+        if path.startswith(WELL_KNOWN_PREFIX):
+            response = self._well_known(path[len(WELL_KNOWN_PREFIX) :])
+        else:
+            match = self.router.route(path)
+            if match is None:
+                response = NOT_FOUND
+            else:
+                component = match.component_id
+                try:
+                    request = await _read_request(scope, receive, path)
+                except ClientGone:
+                    access_log.info("%s %s client gone %s", scope["method"], path, component)
+                    return
+                response = await self._run_guest(request, match)
+        await _send_response(send, response, scope["method"])
+        access_log.info(
+            "%s %s %d %s %.1fms",
+            scope["method"],
+            path,
+            response.status,
+            component,
+            (time.perf_counter() - started) * 1000,
+        )
+
+    def _well_known(self, name: str) -> HttpResponse:
+        if name == "health":
+            return HEALTH_OK
+        if name == "info":
+            return self.info
+        return NOT_FOUND
+
+    async def _run_guest(self, request: IncomingRequest, match: RouteMatch) -> HttpResponse:
+        handler = self.handlers[match.component_id]
+        log.debug(
+            "calling component %r for %s %s", match.component_id, request.method, request.path
+        )
+        try:
+            return await handler.handle(request, match)
+        except GuestError as err:
+            log.error("component %r failed: %s", match.component_id, err.reason)
+        except Exception:  # a bug of ours must not take the server down
+            log.exception("internal error while handling %s %s", request.method, request.path)
+        return INTERNAL_ERROR
+
+
+async def _read_request(scope: Scope, receive: Receive, path: str) -> IncomingRequest:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    headers = [
+        (name.decode("latin-1").lower(), value.decode("utf-8", errors="replace"))
+        for name, value in scope["headers"]
+    ]
+    host = next((value for name, value in headers if name == "host"), None)
+    query = scope.get("query_string", b"").decode("latin-1")
+    client = scope.get("client") or ("0.0.0.0", 0)
+    facts = RequestFacts(
+        scheme=scope.get("scheme", "http"),
+        host=host or None,
+        path_and_query=f"{path}?{query}" if query else path,
+        client_addr=(str(client[0]), int(client[1])),
+    )
+    return IncomingRequest(
+        method=scope["method"],
+        path=path,
+        query=query,
+        http_version=scope.get("http_version", "1.1"),
+        headers=headers,
+        body=b"".join(chunks),
+        facts=facts,
+    )
+
+
+async def _send_response(send: Send, response: HttpResponse, method: str) -> None:
+    """Content-Length is always the body's real length, except that a HEAD response keeps
+    the one its component gave (its body is empty by definition)."""
+    headers = [
+        (name.encode("latin-1"), value.encode())
+        for name, value in response.headers
+        if name != "content-length" or method == "HEAD"
+    ]
+    if method != "HEAD" or not any(name == b"content-length" for name, _ in headers):
+        headers.append((b"content-length", str(len(response.body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    body = b"" if method == "HEAD" else response.body
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

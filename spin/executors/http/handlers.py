@@ -1,0 +1,145 @@
+"""How one request is run by one component: the Spin executor (Spin 1.x modules and
+inbound-http components) or the WAGI executor (CGI over a WASI command).
+
+A handler is chosen per component when the app loads, from the trigger's `executor` and what
+the Wasm exports; a mismatch is a load error, as in Spin. `handle()` awaits the guest call,
+which runs in one of the runtime's worker processes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from spin.errors import SpinError
+from spin.executors.http import wagi
+from spin.executors.http.headers import RequestFacts, spin_headers
+from spin.executors.http.routing import RouteMatch
+from spin.runtime.errors import GuestError
+from spin.runtime.http_types import SPIN_METHODS, HttpRequest, HttpResponse
+from spin.runtime.pool.pool import PooledGuest
+
+log = logging.getLogger("spin.http")
+
+INBOUND_HTTP = "fermyon:spin/inbound-http"
+
+
+@dataclass(frozen=True)
+class IncomingRequest:
+    """An HTTP request as received, with its body read."""
+
+    method: str
+    path: str  # percent-encoded, without the query
+    query: str
+    http_version: str  # "1.1", "2"
+    headers: list[tuple[str, str]]  # lower-case names
+    body: bytes
+    facts: RequestFacts
+
+
+class Handler(Protocol):
+    async def handle(self, request: IncomingRequest, match: RouteMatch) -> HttpResponse: ...
+
+
+def _empty(status: int) -> HttpResponse:
+    return HttpResponse(status, [], b"")
+
+
+@dataclass(frozen=True)
+class SpinHandler:
+    """Request record in, response record out (`handle-http-request` / `handle-request`)."""
+
+    guest: PooledGuest
+    base: str
+
+    async def handle(self, request: IncomingRequest, match: RouteMatch) -> HttpResponse:
+        if request.method not in SPIN_METHODS:  # the guest's `method` enum has no other
+            return _empty(405)
+        uri = f"{request.path}?{request.query}" if request.query else request.path
+        headers = [*request.headers, *spin_headers(request.facts, match, self.base)]
+        response = await self.guest.handle_http(
+            HttpRequest(request.method, uri, headers, [], request.body)
+        )
+        if not 100 <= response.status <= 600:
+            raise GuestError(self.guest.id, f"malformed HTTP status code {response.status}")
+        headers = _last_value_wins(self.guest.id, response.headers)
+        return HttpResponse(response.status, headers, response.body)
+
+
+def _last_value_wins(component_id: str, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Spin sets response headers one by one, so a repeated name keeps its last value."""
+    merged: dict[str, str] = {}
+    for name, value in headers:
+        lower = name.lower()
+        if not wagi.valid_header(lower, value):
+            raise GuestError(component_id, f"invalid response header {name!r}: {value!r}")
+        merged.pop(lower, None)
+        merged[lower] = value
+    return list(merged.items())
+
+
+@dataclass(frozen=True)
+class WagiHandler:
+    """CGI environment, argv and stdin in; CGI output on stdout parsed into the response."""
+
+    guest: PooledGuest
+    config: wagi.WagiConfig
+    base: str
+
+    async def handle(self, request: IncomingRequest, match: RouteMatch) -> HttpResponse:
+        cgi = wagi.CgiRequest(
+            method=request.method,
+            path=request.path,
+            query=request.query,
+            http_version=request.http_version,
+            headers=request.headers,
+            body_length=len(request.body),
+        )
+        argv = wagi.build_argv(self.config, cgi, match)
+        env = wagi.build_environment(cgi, request.facts, match, self.base)
+        stdout = await self.guest.run_command(argv, env, request.body)
+        try:
+            return wagi.parse_cgi_output(stdout)
+        except wagi.CgiOutputError as err:
+            raise GuestError(self.guest.id, str(err)) from None
+
+
+def executor_type(executor: Any, component_id: str) -> dict[str, Any]:
+    """The trigger's `executor` table, defaulting to the Spin executor."""
+    if executor is None:
+        return {"type": "http"}
+    if not isinstance(executor, dict) or executor.get("type") not in ("http", "spin", "wagi"):
+        raise SpinError(
+            f"The HTTP trigger of component {component_id!r} has `executor = {executor!r}`: "
+            'use `executor = { type = "wagi" }` for a WAGI module, or leave `executor` out for '
+            "a Spin HTTP component."
+        )
+    return executor
+
+
+def make_handler(guest: PooledGuest, executor: Any, base: str) -> Handler:
+    """The handler for a loaded component, checking that its Wasm fits its executor."""
+    table = executor_type(executor, guest.id)
+    if table["type"] == "wagi":
+        config = wagi.WagiConfig.from_executor(table, guest.id)
+        if guest.kind != "command":
+            raise SpinError(
+                f'Component {guest.id!r} is configured with `executor = {{ type = "wagi" }}` '
+                f"but its Wasm is a {guest.kind} without a `_start` export. Build it as a WASI "
+                "command, or remove the `executor` line if it is a Spin HTTP component."
+            )
+        return WagiHandler(guest, config, base)
+    if guest.kind == "spin1" or (guest.kind == "component" and INBOUND_HTTP in guest.exports):
+        return SpinHandler(guest, base)
+    if guest.kind == "command":
+        raise SpinError(
+            f"Component {guest.id!r} is a WASI command module (it exports `_start`, not "
+            "`handle-http-request`): if it is a WAGI (CGI) program, add "
+            '`executor = { type = "wagi" }` to its HTTP trigger.'
+        )
+    raise SpinError(
+        f"Component {guest.id!r} cannot serve HTTP: it exports neither "
+        f"`handle-http-request` (Spin 1.x module) nor `{INBOUND_HTTP}` (component). Exports "
+        f"found: {', '.join(sorted(guest.exports)) or 'none'}."
+    )

@@ -1,0 +1,180 @@
+"""Serving an app over HTTP: load its components into the runtime's worker pool, bind,
+announce the routes, serve with hypercorn until the graceful stop, then drain.
+
+The protocol work (HTTP/1.1 keep-alive, HTTP/2 over TLS by ALPN) is hypercorn's; what a
+request means is `SpinHttpApp`'s. The socket is bound here, before hypercorn starts, so that a
+busy port is a clear error and readiness is only announced once connections are accepted.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import sys
+
+import anyio
+from hypercorn.asyncio import serve as hypercorn_serve
+from hypercorn.config import Config as HypercornConfig
+
+from spin.errors import SpinError
+from spin.executors.http.app import SpinHttpApp, app_info_response
+from spin.executors.http.config import ServerConfig
+from spin.executors.http.handlers import Handler, make_handler
+from spin.executors.http.routing import WELL_KNOWN_PREFIX, Router
+from spin.runtime.pool.pool import GuestLoad, WorkerPool, open_pool
+from spin.trigger import TriggerContext
+
+log = logging.getLogger("spin.http")
+
+
+def app_base(context: TriggerContext) -> str:
+    """`[application.trigger.http] base` (Spin 1.x manifests: `trigger.base`), default `/`."""
+    base = context.app.trigger_global_config("http").get("base") or "/"
+    if not isinstance(base, str):
+        raise SpinError(f'The HTTP trigger\'s `base = {base!r}` must be a path such as "/".')
+    return base if base.startswith("/") else "/" + base
+
+
+def build_router(context: TriggerContext, base: str) -> Router:
+    """The router of the app's HTTP triggers; reports duplicates and reserved routes."""
+    routes = []
+    for trigger in context.triggers:
+        if trigger.component is None:
+            raise SpinError(f"HTTP trigger {trigger.id!r} names no component.")
+        if "route" not in trigger.config:
+            raise SpinError(
+                f"The HTTP trigger of component {trigger.component!r} has no `route`: add "
+                'e.g. `route = "/..."` (or `route = { private = true }`).'
+            )
+        routes.append((trigger.component, trigger.config["route"]))
+    router = Router.build(base, routes)
+    if router.duplicates:
+        log.error("The following component routes are duplicates and will never be used:")
+        for duplicate in router.duplicates:
+            log.error("  %s", duplicate)
+    if router.reserved_routes:
+        log.error(
+            "Routes under %s are handled by the Spin runtime and will never be reached: %s",
+            WELL_KNOWN_PREFIX,
+            ", ".join(r.based for r in router.reserved_routes),
+        )
+    return router
+
+
+def guest_loads(context: TriggerContext) -> list[GuestLoad]:
+    """The components the HTTP triggers name, each once, for the worker pool to load."""
+    component_ids = dict.fromkeys(str(trigger.component) for trigger in context.triggers)
+    return [
+        GuestLoad(context.app.component(component_id), context.component_logs(component_id))
+        for component_id in component_ids
+    ]
+
+
+def make_handlers(context: TriggerContext, pool: WorkerPool, base: str) -> dict[str, Handler]:
+    """A handler per component, checking each fits its trigger's executor."""
+    return {
+        str(trigger.component): make_handler(
+            pool.guests[str(trigger.component)], trigger.config.get("executor"), base
+        )
+        for trigger in context.triggers
+    }
+
+
+def bind(config: ServerConfig) -> socket.socket:
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((config.host, config.port))
+        sock.listen(1024)
+    except OSError as err:
+        sock.close()
+        raise SpinError(
+            f"Unable to listen on {config.host}:{config.port}: {err.strerror or err}. Is another "
+            "app using that port? Choose another with --listen (or SPIN_HTTP_LISTEN_ADDR)."
+        ) from None
+    return sock
+
+
+def hypercorn_config(config: ServerConfig, grace: float) -> HypercornConfig:
+    """hypercorn's settings; the TLS files are checked here, before anything is announced."""
+    hyper = HypercornConfig()
+    hyper.accesslog = None  # the app writes its own access log
+    errors = logging.getLogger("hypercorn.error")
+    errors.setLevel(logging.WARNING)  # its "Running on ..." would repeat our own announcement
+    hyper.errorlog = errors
+    hyper.include_server_header = False
+    hyper.graceful_timeout = grace
+    hyper.backlog = 1024
+    if config.tls is not None:
+        hyper.certfile = str(config.tls.cert)
+        hyper.keyfile = str(config.tls.key)
+        try:
+            hyper.create_ssl_context()
+        except (OSError, ssl.SSLError) as err:
+            raise SpinError(
+                f"Cannot use --tls-cert {config.tls.cert} with --tls-key {config.tls.key}: "
+                f"{err}. Both must be PEM files, the key matching the certificate."
+            ) from None
+    return hyper
+
+
+def announce(
+    config: ServerConfig,
+    sock: socket.socket,
+    router: Router,
+    context: TriggerContext,
+) -> None:
+    """`Serving http://127.0.0.1:3000` and the routes, as Spin prints them."""
+    host, port = sock.getsockname()[:2]
+    host = f"[{host}]" if ":" in host else host
+    base_url = f"{config.scheme}://{host}:{port}"
+    lines = [f"Serving {base_url}", "Available Routes:"]
+    components = context.app.components
+    for route in router.routes:
+        lines.append(f"  {route.component_id}: {base_url}{route.display()}")
+        description = (
+            components[route.component_id].metadata.get("description")
+            if route.component_id in components
+            else None
+        )
+        if description:
+            lines.append(f"    {description}")
+    print("\n".join(lines), flush=True, file=sys.stdout)
+
+
+async def _serve_until_stopped(
+    asgi: SpinHttpApp, hyper: HypercornConfig, context: TriggerContext
+) -> None:
+    await hypercorn_serve(asgi, hyper, shutdown_trigger=context.stopping.wait)  # type: ignore[arg-type]
+
+
+async def serve(context: TriggerContext) -> int:
+    """Run the HTTP executor until `context.stopping`; 0 after a graceful stop."""
+    config = ServerConfig.from_options(context.extra)
+    hyper = hypercorn_config(config, context.grace_period)
+    base = app_base(context)
+    router = build_router(context, base)
+    async with open_pool(
+        context.runtime_config(),
+        guest_loads(context),
+        context.app.variables,
+        workers=context.wasm_workers(),
+    ) as pool:
+        handlers = make_handlers(context, pool, base)
+        sock = bind(config)
+        announce(config, sock, router, context)
+        log.info("guest calls run in %d worker processes", pool.size)
+        hyper.bind = [f"fd://{sock.detach()}"]  # hypercorn owns the socket from here
+        asgi = SpinHttpApp(
+            router, handlers, app_info_response(context.app.name, context.app.version)
+        )
+        context.notify_ready()
+        # hypercorn's asyncio.TaskGroup cancels and uncancels the task it runs in; a task of
+        # its own keeps that bookkeeping away from the trigger library's cancel scopes.
+        async with anyio.create_task_group() as group:
+            group.start_soon(_serve_until_stopped, asgi, hyper, context)
+        log.info("HTTP server stopped")
+    return 0

@@ -1,0 +1,36 @@
+"""`spin trigger redis`: the executor class and its options.
+
+This module stays light (no redis, no wasmtime) so that `--launch-metadata-only` and `--help`
+answer quickly; the work happens in `spin.executors.redis.service`, imported by `run()`.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import click
+
+from spin.runtime.config import RUNTIME_OPTIONS
+from spin.trigger import TriggerExecutor
+
+MAX_RECONNECT_OPTION = click.Option(
+    ["--max-reconnect-time"],
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help="Exit (code 75) when a lost Redis connection cannot be re-established within this "
+    "time (default: keep trying forever).",
+)
+
+
+class RedisTrigger(TriggerExecutor):
+    """Subscribes to the app's Redis channels and runs its components for each message."""
+
+    trigger_type = "redis"
+    summary = "Subscribe to the app's Redis channels and run its components for each message."
+    options: ClassVar[list[click.Option]] = [MAX_RECONNECT_OPTION, *RUNTIME_OPTIONS]
+
+    async def run(self) -> int:
+        from spin.executors.redis.service import serve
+
+        return await serve(self.context)

@@ -1,0 +1,147 @@
+"""Wasm components: `fermyon:spin/inbound-http`, `fermyon:spin/inbound-redis` and a
+`handle-timer-request` export, with WASI preview 2 linked.
+
+Imports the runtime does not provide (Spin's host interfaces) are defined as traps, so the
+component instantiates and only a call to one of them fails. The binding has no component
+`InstancePre`: each call instantiates through the shared linker in a new `Store`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import wasmtime
+import wasmtime.component as wc
+
+from spin.errors import SpinError
+from spin.runtime.component.host import define_spin_imports
+from spin.runtime.component.values import FunctionCall
+from spin.runtime.errors import GuestError, HostTrap, take_host_failure
+from spin.runtime.guest import Guest
+from spin.runtime.guest_setup import GuestSetup
+from spin.runtime.http_types import SPIN_METHODS, HttpRequest, HttpResponse
+
+INBOUND_HTTP = ("fermyon:spin/inbound-http", "handle-request")
+INBOUND_REDIS = ("fermyon:spin/inbound-redis", "handle-message")
+TIMER = "handle-timer-request"
+
+CALL_FAILURES = (wasmtime.Trap, wasmtime.WasmtimeError, HostTrap)
+
+
+@dataclass(frozen=True)
+class Export:
+    """A function export found at load time: where it is, and its converted signature."""
+
+    index: wc.ExportIndex
+    call: FunctionCall
+
+
+class ComponentGuest(Guest):
+    kind = "component"
+
+    def __init__(self, setup: GuestSetup, compiled: wc.Component) -> None:
+        component, engine = setup.component, setup.engine
+        self.id = component.id
+        self._component = compiled
+        self._setup = setup
+        exports = compiled.type.exports(engine.engine)
+        self.exports = frozenset(exports)
+        self._http = self._find(exports, *INBOUND_HTTP)
+        self._redis = self._find(exports, *INBOUND_REDIS)
+        self._timer = self._find_anywhere(exports, TIMER)
+        if self._http is None and self._redis is None and self._timer is None:
+            raise SpinError(
+                f"Component {self.id!r} ({component.source_path}) exports none of "
+                f"`{INBOUND_HTTP[0]}`, `{INBOUND_REDIS[0]}` or `{TIMER}`: there is nothing a "
+                "trigger can call. Build it with a Spin SDK for the trigger it serves."
+            )
+        self._linker = wc.Linker(engine.engine)
+        self._linker.add_wasip2()
+        try:
+            define_spin_imports(self._linker, compiled, engine.engine)
+        except wasmtime.WasmtimeError as err:
+            raise SpinError(
+                f"Component {self.id!r} ({component.source_path}) cannot be linked: {err}"
+            ) from None
+
+    def _find(self, exports: dict[str, Any], interface: str, name: str) -> Export | None:
+        instance = exports.get(interface)
+        if instance is None or not isinstance(instance.ty, wc.ComponentInstanceType):
+            return None
+        func = instance.ty.exports(self._setup.engine.engine).get(name)
+        if func is None or not isinstance(func.ty, wc.FuncType):
+            return None
+        interface_index = self._component.get_export_index(interface)
+        index = self._component.get_export_index(name, interface_index)
+        return Export(index, FunctionCall(func.ty)) if index is not None else None
+
+    def _find_anywhere(self, exports: dict[str, Any], name: str) -> Export | None:
+        """A function exported at the top level, or else from any exported interface."""
+        top = exports.get(name)
+        if top is not None and isinstance(top.ty, wc.FuncType):
+            index = self._component.get_export_index(name)
+            return Export(index, FunctionCall(top.ty)) if index is not None else None
+        for interface, item in exports.items():
+            if isinstance(item.ty, wc.ComponentInstanceType):
+                found = self._find(exports, interface, name)
+                if found is not None:
+                    return found
+        return None
+
+    # -- the calls -----------------------------------------------------------------------
+
+    def handle_http(self, request: HttpRequest) -> HttpResponse:
+        export = self._require(self._http, "/".join(INBOUND_HTTP))
+        method = request.method.upper()
+        if method not in SPIN_METHODS:
+            raise GuestError(self.id, f"Spin guests cannot receive {request.method} requests")
+        record = {
+            "method": method.lower(),
+            "uri": request.uri,
+            "headers": request.headers,
+            "params": request.params,
+            "body": request.body,
+        }
+        response = self._run(export, record)
+        return HttpResponse(
+            status=response["status"],
+            headers=list(response["headers"] or []),
+            body=response["body"] or b"",
+        )
+
+    def handle_redis(self, payload: bytes) -> None:
+        export = self._require(self._redis, "/".join(INBOUND_REDIS))
+        is_ok, error = self._run(export, payload)
+        if not is_ok:
+            raise GuestError(self.id, f"handle-message returned error {error!r}")
+
+    def handle_timer(self) -> None:
+        self._run(self._require(self._timer, TIMER))
+
+    def run_command(self, argv: list[str], env: dict[str, str], stdin: bytes) -> bytes:
+        raise self._unsupported("run a WASI preview 1 command (`_start`)")
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _require(self, export: Export | None, name: str) -> Export:
+        if export is None:
+            raise GuestError(self.id, f"the component does not export `{name}`")
+        return export
+
+    def _run(self, export: Export, *args: Any) -> Any:
+        with self._setup.call_output() as (stdout, stderr):
+            try:
+                store = self._setup.new_store(stdout, stderr)
+                take_host_failure()
+                instance = self._linker.instantiate(store, self._component)
+                func = instance.get_func(store, export.index)
+                if func is None:
+                    raise GuestError(self.id, "the export disappeared after instantiation")
+                return export.call(store, func, *args)
+            except CALL_FAILURES as err:
+                reason = take_host_failure() or self._setup.limits.explain(err)
+                raise GuestError(self.id, reason) from None
+
+    def close(self) -> None:
+        self._setup.files.close()

@@ -1,0 +1,121 @@
+"""A guest worker process: one `Runtime`, the app's components, one call at a time.
+
+Started by `pool.WorkerPool` as `python -m spin.runtime.pool.worker <socket fd> <executor pid>`. It
+reads its setup from the socket, loads the components (through the compiled-artefact cache),
+says which guests it holds, then answers calls until the socket closes. Single-threaded on
+purpose: a guest call makes many small ctypes calls, each of which releases and re-takes the
+GIL, and in the executor's process that hand-off fought the event loop for the interpreter.
+
+It lives exactly as long as its executor: the kernel kills it when the executor dies
+(`PR_SET_PDEATHSIG`), it exits when the socket closes, and it ignores the stop signals a
+terminal sends the whole process group (the executor decides when calls end).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import socket
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from spin.console_log import configure_logging
+from spin.errors import SpinError
+from spin.parent_death import die_with_parent
+from spin.runtime.errors import GuestError
+from spin.runtime.http_types import HttpRequest
+from spin.runtime.pool import wire
+
+
+def read_message(reader: BinaryIO) -> Any | None:
+    """The next message, or None when the executor closed the socket."""
+    header = reader.read(wire.HEADER.size)
+    if len(header) < wire.HEADER.size:
+        return None
+    (size,) = wire.HEADER.unpack(header)
+    payload = reader.read(size)
+    if len(payload) < size:
+        return None
+    return wire.unframe(payload)
+
+
+def load_guests(setup: tuple[Any, list[tuple[dict[str, Any], str, bool]], dict[str, Any]]) -> Any:
+    """The runtime and the guests the setup message names, in its order."""
+    from spin.locked import LockedComponent
+    from spin.runtime.logs import ComponentLogs
+    from spin.runtime.runtime import Runtime
+
+    config, components, variables = setup
+    runtime = Runtime(config)
+    guests = []
+    try:
+        for raw, log_dir, echo in components:
+            logs = ComponentLogs(Path(log_dir), raw["id"], echo=echo)
+            guests.append(runtime.load(LockedComponent(raw), logs, variables))
+    except BaseException:
+        runtime.close()
+        raise
+    return runtime, guests
+
+
+def call(guest: Any, operation: int, arguments: tuple[Any, ...]) -> Any:
+    """Run one operation and turn its result into plain values."""
+    if operation == wire.HANDLE_HTTP:
+        response = guest.handle_http(HttpRequest(*arguments))
+        return response.status, response.headers, response.body
+    if operation == wire.RUN_COMMAND:
+        return guest.run_command(*arguments)
+    if operation == wire.HANDLE_REDIS:
+        return guest.handle_redis(*arguments)
+    if operation == wire.HANDLE_TIMER:
+        return guest.handle_timer()
+    raise ValueError(f"unknown operation {operation!r}")
+
+
+def serve(sock: socket.socket) -> None:
+    reader = sock.makefile("rb")
+    setup = read_message(reader)
+    if setup is None:
+        return
+    try:
+        runtime, guests = load_guests(setup)
+    except SpinError as err:
+        sock.sendall(wire.frame((wire.FAILED, str(err))))
+        return
+    except Exception:
+        sock.sendall(wire.frame((wire.FAILED, traceback.format_exc())))
+        return
+    try:
+        sock.sendall(wire.frame((wire.READY, [(g.id, g.kind, sorted(g.exports)) for g in guests])))
+        while (message := read_message(reader)) is not None:
+            index, operation, arguments = message
+            try:
+                reply = (wire.OK, call(guests[index], operation, arguments))
+            except GuestError as err:
+                reply = (wire.GUEST_ERROR, err.reason)
+            except Exception:  # a bug of ours: the executor logs it and keeps serving
+                reply = (wire.FAILED, traceback.format_exc())
+            sock.sendall(wire.frame(reply))
+    finally:
+        runtime.close()
+
+
+def main() -> None:
+    fd, parent_pid = int(sys.argv[1]), int(sys.argv[2])
+    for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT):
+        signal.signal(stop_signal, signal.SIG_IGN)
+    if not die_with_parent(parent_pid):  # the executor is already gone
+        sys.exit(0)
+    configure_logging()
+    # A closed socket mid-reply means the executor is gone; so are we.
+    with (
+        socket.socket(fileno=fd) as sock,
+        contextlib.suppress(BrokenPipeError, ConnectionResetError),
+    ):
+        serve(sock)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,1 +1,0 @@
-"""Internal trigger executors: `spin trigger http`, `spin trigger redis`."""

@@ -1,0 +1,34 @@
+"""What `spin up` hands the supervisor: one executor launch per trigger type.
+
+`spin.up.command` builds a `LaunchPlan` (executor found, argv with routed options, the executor
+contract's environment); `spin.supervisor` runs it. Neither needs the other's internals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ExecutorLaunch:
+    """How to start the executor of one trigger type."""
+
+    trigger_type: str
+    argv: list[str]  # argv[0] is the program to run (absolute path)
+    env: dict[str, str]  # the complete environment of the child
+    description: str = ""  # how it was found, for logs: "internal", "plugin at ...", "PATH"
+    #: True when the executor is known to send READY=1 (it is built on `spin.trigger`: an
+    #: internal one or a Python entry point); others may never notify.
+    notifies: bool = False
+
+
+@dataclass(frozen=True)
+class LaunchPlan:
+    """Everything needed to run an app's executors."""
+
+    executors: list[ExecutorLaunch]
+    #: Per trigger type supervision overrides from the manifest's `[supervisor.<type>]` tables
+    #: (keys: restart, backoff_max, stable_after, max_restarts, restart_window,
+    #: shutdown_timeout), already validated.
+    policies: dict[str, dict[str, Any]] = field(default_factory=dict)

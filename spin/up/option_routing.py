@@ -1,0 +1,169 @@
+"""Routing `spin up`'s trailing options to the executors that declare them, as Spin does.
+
+`spin up --listen 127.0.0.1:3001 --log-dir logs` on an app with HTTP and Redis triggers must give
+`--listen` only to the HTTP executor (the Redis one would reject it) and `--log-dir` to both.
+Each executor says which flags it takes when run with `--launch-metadata-only` (a JSON document
+on stderr: `{"all_flags": [{"short": "-L", "long": "--log-dir"}, ...]}`); all executors are asked
+at once, and only when there are trailing options.
+
+The trailing arguments are cut into groups: a flag plus, optionally, its value, which is the next
+token when that token does not start with `-`; `--flag=value` and `-Lvalue` are one token. A
+value that starts with `-` must therefore be written `--flag=-value`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+from spin.errors import SpinError
+from spin.up.launch import ExecutorLaunch
+
+log = logging.getLogger("spin.up.command")
+
+METADATA_FLAG = "--launch-metadata-only"
+#: How long an executor may take to print its launch metadata (it may import a lot).
+METADATA_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class OptionGroup:
+    """One trailing option: the flag token and its value token, if any."""
+
+    tokens: tuple[str, ...]
+
+    @property
+    def flag(self) -> str:
+        """The flag's name: `--listen` for `--listen=x`, `-L` for `-Lx`."""
+        first = self.tokens[0]
+        if first.startswith("--"):
+            return first.partition("=")[0]
+        return first[:2]
+
+
+def _has_inline_value(token: str) -> bool:
+    """`--flag=value`, `-L=value` or `-Lvalue`."""
+    return "=" in token or (not token.startswith("--") and len(token) > 2)
+
+
+def group_options(args: Sequence[str]) -> list[OptionGroup]:
+    """Cut trailing arguments into (flag, optional value) groups."""
+    groups: list[OptionGroup] = []
+    index = 0
+    while index < len(args):
+        token = args[index]
+        if not token.startswith("-") or token in ("-", "--"):
+            raise SpinError(
+                f'Unexpected trigger argument "{token}": `spin up` passes only options to '
+                "trigger executors, each a flag starting with - or -- and an optional value "
+                "(for example `spin up --listen 127.0.0.1:3001`). Write a value that starts "
+                "with - as --flag=VALUE."
+            )
+        takes_next = (
+            not _has_inline_value(token)
+            and index + 1 < len(args)
+            and not args[index + 1].startswith("-")
+        )
+        size = 2 if takes_next else 1
+        groups.append(OptionGroup(tuple(args[index : index + size])))
+        index += size
+    return groups
+
+
+def parse_launch_metadata(stderr: str) -> set[str] | None:
+    """The flags declared in an executor's `--launch-metadata-only` output, or None.
+
+    The document is the last line of stderr that parses as JSON with `all_flags`; other lines
+    (log output) are ignored.
+    """
+    for line in reversed(stderr.splitlines()):
+        try:
+            document = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(document, dict) or not isinstance(document.get("all_flags"), list):
+            continue
+        flags: set[str] = set()
+        for entry in document["all_flags"]:
+            if isinstance(entry, dict):
+                flags.update(
+                    name for key in ("short", "long") if isinstance(name := entry.get(key), str)
+                )
+        return flags
+    return None
+
+
+def _ask_metadata(launch: ExecutorLaunch) -> tuple[set[str] | None, str]:
+    """Run `<executor> --launch-metadata-only`: (declared flags or None, why not)."""
+    try:
+        result = subprocess.run(
+            [*launch.argv, METADATA_FLAG],
+            env=launch.env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=METADATA_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return None, f"no answer within {METADATA_TIMEOUT:.0f}s"
+    except OSError as err:
+        return None, f"it could not be started: {err}"
+    stderr = result.stderr.decode(errors="replace")
+    flags = parse_launch_metadata(stderr) if result.returncode == 0 else None
+    if flags is None:
+        return None, f"`{METADATA_FLAG}` exited with {result.returncode} and no flag list"
+    return flags, ""
+
+
+def declared_flags(launches: Sequence[ExecutorLaunch]) -> dict[str, set[str] | None]:
+    """Each executor's declared flags (asked concurrently); None where it gave none."""
+    declared: dict[str, set[str] | None] = {}
+    with ThreadPoolExecutor(max_workers=len(launches)) as pool:
+        answers = list(pool.map(_ask_metadata, launches))
+    for launch, (flags, reason) in zip(launches, answers, strict=True):
+        if flags is None:
+            log.warning(
+                "the %s executor (%s) gave no launch metadata (%s): passing it every trigger "
+                "option",
+                launch.trigger_type,
+                launch.description or launch.argv[0],
+                reason,
+            )
+        declared[launch.trigger_type] = flags
+    return declared
+
+
+def route(
+    groups: Sequence[OptionGroup], declared: dict[str, set[str] | None]
+) -> dict[str, list[str]]:
+    """The trailing arguments of each trigger type: the groups whose flag it declared (all of
+    them for an executor without metadata). A flag nobody takes is an error."""
+    routed: dict[str, list[str]] = {trigger_type: [] for trigger_type in declared}
+    for group in groups:
+        takers = [t for t, flags in declared.items() if flags is None or group.flag in flags]
+        if not takers:
+            raise SpinError(
+                f'Unrecognised trigger option "{group.flag}": none of the executors of this '
+                f"app ({', '.join(declared)}) accepts it. Check the spelling; "
+                "`spin up --help` in the app's directory lists the options each executor takes."
+            )
+        for trigger_type in takers:
+            routed[trigger_type].extend(group.tokens)
+    return routed
+
+
+def route_options(
+    launches: Sequence[ExecutorLaunch], trailing: Sequence[str]
+) -> list[ExecutorLaunch]:
+    """The launches with each executor's share of the trailing options appended to its argv."""
+    if not trailing:
+        return list(launches)
+    groups = group_options(trailing)
+    routed = route(groups, declared_flags(launches))
+    return [
+        replace(launch, argv=[*launch.argv, *routed[launch.trigger_type]]) for launch in launches
+    ]

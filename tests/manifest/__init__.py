@@ -1,0 +1,1 @@
+"""Tests of the manifest layer and the locked app."""

@@ -1,0 +1,1 @@
+"""Tests of the Wasm runtime: guests of each kind, the worker pool."""

@@ -1,0 +1,1 @@
+"""Tests of the supervisor: real child processes and signals."""

@@ -1,0 +1,1 @@
+"""Tests of the shared trigger library (`spin.trigger`)."""

@@ -1,0 +1,204 @@
+"""The shared trigger library, exercised through a real executor process and real signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from spin.locked import write_lock
+from tests.support import REPO_ROOT, TESTS_DIR
+
+SLEEPY = TESTS_DIR / "fixtures" / "trigger" / "sleepy_trigger.py"
+REPO = REPO_ROOT
+
+
+def minimal_lock(app_dir: Path) -> dict:
+    return {
+        "spin_lock_version": 1,
+        "metadata": {
+            "name": "sleepy-app",
+            "origin": (app_dir / "spin.toml").as_uri(),
+            "triggers": {"sleepy": {}},
+        },
+        "variables": {},
+        "triggers": [
+            {"id": "t1", "trigger_type": "sleepy", "trigger_config": {"component": "sleeper"}},
+            {"id": "t2", "trigger_type": "other", "trigger_config": {"component": "sleeper"}},
+        ],
+        "components": [],
+    }
+
+
+@pytest.fixture
+def notify_socket(tmp_path: Path) -> Iterator[socket.socket]:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(tmp_path / "notify.sock"))
+    sock.settimeout(20)
+    yield sock
+    sock.close()
+
+
+def start_executor(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    lock = write_lock(minimal_lock(tmp_path), tmp_path / "work")
+    child_env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "SPIN_LOCKED_URL": lock.as_uri(),
+        "SPIN_TRIGGER_TYPE": "sleepy",
+        "NOTIFY_SOCKET": str(tmp_path / "notify.sock"),
+        **(env or {}),
+    }
+    return subprocess.Popen(
+        [sys.executable, str(SLEEPY), *args],
+        env=child_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_launch_metadata_lists_common_and_own_flags(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(SLEEPY), "--launch-metadata-only"],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0
+    flags = json.loads(result.stderr)["all_flags"]
+    assert {"short": "-L", "long": "--log-dir"} in flags
+    assert {"short": None, "long": "--follow"} in flags
+    assert {"short": None, "long": "--greeting"} in flags
+    assert all(f["long"] != "--launch-metadata-only" for f in flags)
+
+
+def test_ready_then_graceful_stop_on_sigterm(tmp_path: Path, notify_socket: socket.socket) -> None:
+    process = start_executor(tmp_path, "--greeting", "hi", "-L", str(tmp_path / "logs"))
+    assert notify_socket.recv(100) == b"READY=1"
+    record = json.loads((tmp_path / "logs" / "sleeper_stdout.txt").read_text())
+    assert record == {
+        "greeting": "hi",
+        "triggers": ["t1"],  # only this executor's type
+        "quiet": False,
+        "log_dir": str(tmp_path / "logs"),
+    }
+    process.send_signal(signal.SIGTERM)
+    assert notify_socket.recv(100) == b"STOPPING=1"
+    assert process.wait(timeout=20) == 0
+    assert "SIGTERM received: draining" in process.stderr.read()
+
+
+def test_work_in_flight_is_cancelled_after_the_grace_period(
+    tmp_path: Path, notify_socket: socket.socket
+) -> None:
+    process = start_executor(
+        tmp_path, env={"SLEEPY_DRAIN": "forever", "SPIN_SHUTDOWN_GRACE": "0.3"}
+    )
+    assert notify_socket.recv(100) == b"READY=1"
+    process.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    assert process.wait(timeout=20) == 0
+    assert time.monotonic() - started >= 0.3
+    assert "after the 0.3s grace period" in process.stderr.read()
+
+
+def test_a_second_signal_stops_at_once(tmp_path: Path, notify_socket: socket.socket) -> None:
+    process = start_executor(tmp_path, env={"SLEEPY_DRAIN": "forever"})
+    assert notify_socket.recv(100) == b"READY=1"
+    process.send_signal(signal.SIGTERM)
+    assert notify_socket.recv(100) == b"STOPPING=1"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=5) == 0  # the default grace period is 10 s
+    assert "SIGTERM again: stopping now" in process.stderr.read()
+
+
+def test_exit_code_of_run_is_the_process_exit_code(
+    tmp_path: Path, notify_socket: socket.socket
+) -> None:
+    process = start_executor(tmp_path, env={"SLEEPY_EXIT": "3"})
+    assert notify_socket.recv(100) == b"READY=1"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 3
+
+
+def test_without_an_app_the_executor_explains_itself(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPIN_")}
+    result = subprocess.run(
+        [sys.executable, str(SLEEPY)],
+        env={**env, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "SPIN_LOCKED_URL or SPIN_MANIFEST_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_quiet_and_follow_decide_what_is_echoed(tmp_path: Path) -> None:
+    from spin.locked import LockedApp
+    from spin.trigger import CommonOptions, TriggerContext
+
+    def context(**options: object) -> TriggerContext:
+        return TriggerContext(
+            trigger_type="sleepy",
+            app=LockedApp(minimal_lock(tmp_path)),
+            app_dir=tmp_path,
+            working_dir=tmp_path,
+            options=CommonOptions(**options),  # type: ignore[arg-type]
+            extra={},
+            grace_period=1,
+        )
+
+    assert context().component_logs("a").echo
+    assert not context(quiet=True).component_logs("a").echo
+    followed = context(follow=("b",))
+    assert not followed.component_logs("a").echo
+    assert followed.component_logs("b").echo
+    assert followed.component_logs("b").stdout_path == tmp_path / ".spin" / "logs" / "b_stdout.txt"
+
+
+def test_unexpected_errors_show_no_traceback_unless_debugging(tmp_path: Path) -> None:
+    lock = write_lock(minimal_lock(tmp_path), tmp_path / "work")
+    lock.write_text("{not json")
+    base = {**os.environ, "PYTHONPATH": str(REPO), "SPIN_LOCKED_URL": lock.as_uri()}
+    quiet = subprocess.run(
+        [sys.executable, str(SLEEPY)], env=base, capture_output=True, text=True, timeout=60
+    )
+    assert quiet.returncode == 1
+    assert "Cannot read the locked app" in quiet.stderr
+    assert "Traceback" not in quiet.stderr
+    debug = subprocess.run(
+        [sys.executable, str(SLEEPY)],
+        env={**base, "SPIN_DEBUG": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert debug.returncode == 1
+    assert "Traceback" in debug.stderr
+
+
+def test_options_for_services_not_provided_are_reported_not_silently_ignored(
+    tmp_path: Path, notify_socket: socket.socket
+) -> None:
+    process = start_executor(tmp_path, "--key-value", "a=b", "--sqlite", "select 1")
+    assert notify_socket.recv(100) == b"READY=1"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0
+    stderr = process.stderr.read()
+    assert "--key-value is ignored: no key-value store is provided" in stderr
+    assert "--sqlite is ignored: no SQLite database is provided" in stderr
+    assert "--runtime-config-file is ignored" not in stderr

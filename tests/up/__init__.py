@@ -1,0 +1,1 @@
+"""Tests of `spin up`: discovery, option routing, plugins, --exec."""

@@ -1,0 +1,254 @@
+"""`spin up` as a user meets it: finding the manifest, clear errors, help, the supervised path
+with option routing, the working directory and the SIGHUP reload callback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from spin.locked import LockedApp, path_from_url
+from spin.manifest import load_manifest
+from spin.supervisor.settings import SupervisorSettings
+from spin.up.command import find_manifest, parse_env, run_supervised
+from spin.up.launch import LaunchPlan
+from tests.fixtures.up.fakes import install_executor, write_app
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """An empty Spin data dir, a PATH directory for fake executors, an output directory."""
+    for name in ("bin", "data", "out"):
+        (tmp_path / name).mkdir()
+    environment = dict(os.environ)
+    environment.update(
+        PATH=f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        SPIN_DATA_DIR=str(tmp_path / "data"),
+        FAKE_EXECUTOR_OUT=str(tmp_path / "out"),
+    )
+    environment.pop("SPIN_DEBUG", None)
+    return environment
+
+
+def spin(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "spin", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    """Exit code 1, one `Error:` message containing the fragments, no traceback."""
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("Error:") == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr
+
+
+def record(tmp_path: Path, trigger_type: str) -> dict[str, Any]:
+    return json.loads((tmp_path / "out" / f"{trigger_type}.json").read_text())
+
+
+def test_missing_file(tmp_path: Path, env: dict[str, str]) -> None:
+    result = spin("up", "-f", "nope.toml", cwd=tmp_path, env=env)
+    assert_clean_failure(result, "No such file or directory: nope.toml", "-f/--from")
+
+
+def test_directory_without_manifest(tmp_path: Path, env: dict[str, str]) -> None:
+    (tmp_path / "empty").mkdir()
+    result = spin("up", "--from", "empty", cwd=tmp_path, env=env)
+    assert_clean_failure(result, "The directory empty has no spin.toml")
+
+
+def test_no_manifest_here_or_above(tmp_path: Path, env: dict[str, str]) -> None:
+    assert not any((d / "spin.toml").exists() for d in (tmp_path, *tmp_path.parents))
+    result = spin("up", cwd=tmp_path, env=env)
+    assert_clean_failure(
+        result, f"No spin.toml found in {tmp_path} or any of its parent directories", "-f PATH"
+    )
+
+
+def test_find_manifest_accepts_a_file_or_a_directory(tmp_path: Path) -> None:
+    manifest = write_app(tmp_path / "app", ["dump"])
+    assert find_manifest(tmp_path / "app") == manifest
+    assert find_manifest(manifest) == manifest
+    assert find_manifest(None, cwd=tmp_path / "app") == manifest
+
+
+def test_manifest_in_a_parent_directory_is_used_and_named(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    install_executor(tmp_path / "bin" / "spin-trigger-dump")
+    manifest = write_app(tmp_path / "app", ["dump"])
+    deep = tmp_path / "app" / "src" / "deep"
+    deep.mkdir(parents=True)
+    result = spin("up", "--restart", "never", cwd=deep, env=env)
+    assert result.returncode == 0, result.stderr
+    assert f"Using spin.toml from parent directory: {manifest}" in result.stderr
+    assert record(tmp_path, "dump")["env"]["SPIN_MANIFEST_URL"] == manifest.as_uri()
+
+
+def test_missing_executor(tmp_path: Path, env: dict[str, str]) -> None:
+    write_app(tmp_path / "app", ["cron"])
+    result = spin("up", cwd=tmp_path / "app", env=env)
+    assert_clean_failure(
+        result,
+        'No trigger executor found for trigger type "cron" (used by components: cron-handler)',
+        "spin-trigger-cron",
+        str(tmp_path / "data" / "plugins" / "trigger-cron" / "trigger-cron"),
+        '"spin.triggers"',
+    )
+
+
+@pytest.mark.parametrize("value", ["GREETING", "=hello", " =x"])
+def test_bad_env_value(tmp_path: Path, env: dict[str, str], value: str) -> None:
+    write_app(tmp_path / "app", ["dump"])
+    result = spin("up", "-e", value, cwd=tmp_path / "app", env=env)
+    assert_clean_failure(result, f"Invalid -e/--env value {value!r}", "KEY=VALUE")
+
+
+def test_env_values_parse() -> None:
+    assert parse_env(["A=1", "B=x=y", "C=", "A=2"]) == {"A": "2", "B": "x=y", "C": ""}
+
+
+def test_bad_manifest(tmp_path: Path, env: dict[str, str]) -> None:
+    manifest = write_app(tmp_path / "app", ["dump"])
+    manifest.write_text(manifest.read_text() + "\n[component.dump-handler.unknown]\nx = 1\n")
+    result = spin("up", cwd=tmp_path / "app", env=env)
+    assert_clean_failure(result, "Invalid manifest", str(manifest))
+
+
+def test_help_explains_trailing_options_and_gives_examples(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    result = spin("up", "--help", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    for fragment in (
+        "-f, --from PATH",
+        "-e, --env KEY=VALUE",
+        "--temp DIR",
+        "--exec",
+        "--restart [always|on-failure|never]",
+        "passed on to the executors",
+        "--launch-metadata-only",
+        "Examples:",
+        "spin up -e GREETING=hello --listen 127.0.0.1:3001",
+        "No trigger options listed: No spin.toml found",
+    ):
+        assert fragment in result.stdout, fragment
+
+
+def test_help_lists_the_options_of_the_app_executors(tmp_path: Path, env: dict[str, str]) -> None:
+    install_executor(tmp_path / "bin" / "spin-trigger-dump", [(None, "--listen")])
+    write_app(tmp_path / "app", ["dump"])
+    result = spin("up", "-h", "-f", "app", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Options of the dump executor" in result.stdout
+    assert "fake executor flags: --listen" in result.stdout
+
+
+def test_trigger_help_lists_internal_executors(tmp_path: Path, env: dict[str, str]) -> None:
+    result = spin("trigger", "--help", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "http" in result.stdout
+    assert "redis" in result.stdout
+    assert "Trigger types" in result.stdout
+
+
+def test_supervised_up_routes_options_to_each_executor(tmp_path: Path, env: dict[str, str]) -> None:
+    install_executor(
+        tmp_path / "bin" / "spin-trigger-web", [(None, "--listen"), ("-L", "--log-dir")]
+    )
+    install_executor(tmp_path / "bin" / "spin-trigger-queue", [("-L", "--log-dir")])
+    write_app(tmp_path / "app", ["web", "queue"])
+    args = ["--listen", "127.0.0.1:3001", "-L", "logs"]
+    result = spin("up", "--restart", "never", *args, cwd=tmp_path / "app", env=env)
+    assert result.returncode == 0, result.stderr
+    web, queue = record(tmp_path, "web"), record(tmp_path, "queue")
+    assert web["argv"][1:] == ["--listen", "127.0.0.1:3001", "-L", "logs"]
+    assert queue["argv"][1:] == ["-L", "logs"]
+    assert web["env"]["SPIN_TRIGGER_TYPE"] == "web"
+    assert queue["env"]["SPIN_TRIGGER_TYPE"] == "queue"
+    working_dir = Path(web["env"]["SPIN_WORKING_DIR"])
+    assert queue["env"]["SPIN_WORKING_DIR"] == str(working_dir)
+    assert not working_dir.exists(), "the temporary working directory is removed on exit"
+
+
+def test_unrecognised_option_fails_before_any_executor_starts(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    install_executor(tmp_path / "bin" / "spin-trigger-web", [(None, "--listen")])
+    install_executor(tmp_path / "bin" / "spin-trigger-queue", [(None, "--channel")])
+    write_app(tmp_path / "app", ["web", "queue"])
+    result = spin("up", "--lisen", "127.0.0.1:3001", cwd=tmp_path / "app", env=env)
+    assert_clean_failure(result, 'Unrecognised trigger option "--lisen"')
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_everything_after_double_dash_is_a_trigger_option(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    install_executor(tmp_path / "bin" / "spin-trigger-cron", [("-e", "--every")])
+    write_app(tmp_path / "app", ["cron"])
+    result = spin(
+        "up", "--restart", "never", "-e", "A=1", "--", "-e", "5s", cwd=tmp_path / "app", env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert record(tmp_path, "cron")["argv"][1:] == ["-e", "5s"]
+
+
+def test_given_working_dir_is_kept(tmp_path: Path, env: dict[str, str]) -> None:
+    install_executor(tmp_path / "bin" / "spin-trigger-dump")
+    write_app(tmp_path / "app", ["dump"])
+    work = tmp_path / "work"
+    result = spin("up", "--restart", "never", "--temp", str(work), cwd=tmp_path / "app", env=env)
+    assert result.returncode == 0, result.stderr
+    assert record(tmp_path, "dump")["env"]["SPIN_WORKING_DIR"] == str(work)
+    assert LockedApp.from_file(work / "spin.lock").name == "test-app"
+
+
+def test_reload_relocks_into_the_same_working_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reload callback `spin up` gives the supervisor reads the edited manifest."""
+    for trigger_type in ("web", "queue"):
+        install_executor(tmp_path / "bin" / f"spin-trigger-{trigger_type}")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("SPIN_DATA_DIR", str(tmp_path / "data"))
+    manifest_path = write_app(tmp_path / "app", ["web"])
+    seen: list[LaunchPlan] = []
+    locked_names: list[str] = []
+
+    def remember(plan: LaunchPlan) -> None:
+        seen.append(plan)
+        locked_url = plan.executors[0].env["SPIN_LOCKED_URL"]
+        locked_names.append(LockedApp.from_file(path_from_url(locked_url)).name)
+
+    def supervise(plan: LaunchPlan, settings: SupervisorSettings, reload: Any) -> int:
+        remember(plan)
+        write_app(tmp_path / "app", ["web", "queue"], name="edited")
+        remember(reload())
+        return 7
+
+    code = run_supervised(
+        supervise, SupervisorSettings(), load_manifest(manifest_path), {"K": "v"}, None, []
+    )
+    assert code == 7
+    first, second = seen
+    assert [x.trigger_type for x in first.executors] == ["web"]
+    assert [x.trigger_type for x in second.executors] == ["web", "queue"]
+    working_dir = Path(first.executors[0].env["SPIN_WORKING_DIR"])
+    assert second.executors[1].env["SPIN_WORKING_DIR"] == str(working_dir)
+    assert locked_names == ["test-app", "edited"]
+    assert not working_dir.exists()
