@@ -1,6 +1,11 @@
-"""The `spin-trigger-timer` program, run as `spin up` runs it: a child process with the locked
-app in SPIN_LOCKED_URL, real Wasm guests built from the WAT files beside this test, real
-signals. Guests write to stdout; the tests count the lines of their stdout log files."""
+"""The `spin-trigger-timer` program, run as `spin up` runs it: a child process given the app's
+manifest in SPIN_MANIFEST_URL (it locks the app itself, as SIP 003 allows), real Wasm guests
+built from the WAT files beside this test, real signals. Guests write to stdout; the tests count
+the lines of their stdout log files.
+
+Like any third-party executor's tests, these use nothing of the root project but the programs
+it installs: the helpers are their own.
+"""
 
 from __future__ import annotations
 
@@ -19,18 +24,26 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-
-from spin.locked import lock_app, write_lock
-from spin.manifest import load_manifest
-from tests.support import wait_for, wat_to_wasm
+import wasmtime
 
 WAT_DIR = Path(__file__).parent / "wat"
 PROGRAM = Path(sys.executable).with_name("spin-trigger-timer")
 
 
+def wait_for(
+    condition: Callable[[], object], *, timeout: float, interval: float = 0.01, what: str
+) -> None:
+    """Poll `condition` until it is true, or fail at the deadline saying what was awaited."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
 @dataclass
 class TimerApp:
-    """A timer app in a temporary directory: its manifest, lock and log directory."""
+    """A timer app in a temporary directory: its manifest and log directory."""
 
     dir: Path
 
@@ -43,12 +56,9 @@ class TimerApp:
         return path.read_text().splitlines() if path.exists() else []
 
     def env(self, **extra: str) -> dict[str, str]:
-        manifest = load_manifest(self.dir / "spin.toml")
-        lock = write_lock(lock_app(manifest), self.dir / ".spin")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SPIN_", "NOTIFY"))}
         env.update(
             SPIN_MANIFEST_URL=(self.dir / "spin.toml").as_uri(),
-            SPIN_LOCKED_URL=lock.as_uri(),
             SPIN_TRIGGER_TYPE="timer",
             SPIN_LOG_DIR=str(self.log_dir),
             **extra,
@@ -68,7 +78,8 @@ class TimerApp:
 def make_app(directory: Path, manifest_body: str, guests: list[str]) -> TimerApp:
     """Write a v2 manifest (after its [application] table) and build the named WAT guests."""
     for guest in guests:
-        wat_to_wasm(WAT_DIR / f"{guest}.wat", directory)
+        wasm = wasmtime.wat2wasm((WAT_DIR / f"{guest}.wat").read_text())
+        (directory / f"{guest}.wasm").write_bytes(wasm)
     (directory / "spin.toml").write_text(
         'spin_manifest_version = 2\n\n[application]\nname = "timer-test"\n' + manifest_body
     )
