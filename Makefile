@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# Options for the demo, e.g. make demo ARGS="--listen 127.0.0.1:3001"
+ARGS ?=
 
 .PHONY: install test lint demo bench bench-supervisor bench-http bench-redis clean
 
@@ -23,7 +25,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 demo: install
-	$(BIN)/python examples/demo/run_demo.py
+	$(BIN)/python examples/demo/run_demo.py $(ARGS)
 
 bench: bench-supervisor bench-http bench-redis
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -157,3 +158,23 @@ def test_run_demo_starts_redis_and_the_app_then_stops_both(tmp_path: Path) -> No
     assert code == 0, output.read_text()
     assert "Stopped the demo's Redis server." in output.read_text()
     assert not RedisServer(tmp_path, redis_port).ping()
+
+
+def test_run_demo_refuses_a_taken_address_instead_of_claiming_to_run(tmp_path: Path) -> None:
+    """Something else answers on the demo's address: the demo must say so and fail, not print
+    "The demo is running" because the other server answered its readiness check."""
+    shutil.copy(DEMO_DIR / "run_demo.py", tmp_path / "run_demo.py")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        address = f"127.0.0.1:{taken.getsockname()[1]}"
+        result = subprocess.run(
+            [sys.executable, str(tmp_path / "run_demo.py"), "--listen", address],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode != 0
+    assert f"Cannot serve the demo on {address}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "The demo is running" not in result.stdout

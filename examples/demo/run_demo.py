@@ -106,6 +106,22 @@ def redis_for_demo(port: int) -> Iterator[int]:
         click.echo("Stopped the demo's Redis server.")
 
 
+def check_listen_address_free(listen: str) -> None:
+    """Refuse a taken address up front: otherwise whatever already listens there would answer
+    the readiness check below while the app's HTTP executor fails to bind."""
+    host, _, port = listen.rpartition(":")
+    try:
+        with socket.socket() as sock:
+            sock.bind((host.strip("[]") or "127.0.0.1", int(port)))
+    except ValueError:
+        raise click.ClickException(f"--listen {listen!r} is not HOST:PORT.") from None
+    except OSError as err:
+        raise click.ClickException(
+            f"Cannot serve the demo on {listen}: {err.strerror}. Something else is listening "
+            'there; stop it or pick another address, e.g. make demo ARGS="--listen 127.0.0.1:3001".'
+        ) from None
+
+
 def page_answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=1) as response:
@@ -174,6 +190,7 @@ def run_app(listen: str, redis_port: int, spin_args: tuple[str, ...]) -> int:
 @click.argument("spin_args", nargs=-1, type=click.UNPROCESSED)
 def main(listen: str, redis_port: int, spin_args: tuple[str, ...]) -> None:
     """Build and run the three-trigger demo app; extra arguments go to `spin up`."""
+    check_listen_address_free(listen)
     built = build_wasm()
     click.echo(f"Built {', '.join(p.name for p in built)} in {DEMO_DIR / 'build'}.")
     prepare_log_dir()

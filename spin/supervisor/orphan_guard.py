@@ -17,6 +17,7 @@ import shutil
 import signal
 from pathlib import Path
 
+from spin.proctitle import set_title
 from spin.supervisor.process import kill_marked
 
 _IGNORED = (
@@ -71,6 +72,7 @@ class OrphanGuard:
 def _guard(pipe: int, token_prefix: str, private_dir: Path) -> None:
     """The guard's whole life: follow the group list until the pipe closes."""
     os.setpgid(0, 0)  # not in the supervisor's group: a signal to that group spares the guard
+    set_title("spin up: orphan guard")
     for signum in _IGNORED:
         signal.signal(signum, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_SETMASK, [])

@@ -22,6 +22,7 @@ import click
 from spin.console_log import configure_logging
 from spin.errors import SpinError, exit_on_error
 from spin.notify import notify
+from spin.proctitle import set_title
 from spin.trigger.app_loader import load_app_from_env
 from spin.trigger.context import TriggerContext
 from spin.trigger.metadata import METADATA_OPTIONS
@@ -136,6 +137,7 @@ def run_executor(executor_class: type[TriggerExecutor], params: dict[str, Any]) 
         warn_unprovided(common)
         location = load_app_from_env()
         trigger_type = os.environ.get("SPIN_TRIGGER_TYPE") or executor_class.trigger_type
+        set_title(f"spin {trigger_type} executor")
         context = TriggerContext(
             trigger_type=trigger_type,
             app=location.app,

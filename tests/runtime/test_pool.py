@@ -263,7 +263,10 @@ def test_workers_die_with_a_sigkilled_executor(tmp_path: Path) -> None:
         assert executor.wait_ready() == "READY=1"
         workers = psutil.Process(executor.process.pid).children()
         assert len(workers) == 2
-        assert all("spin.runtime.pool.worker" in " ".join(w.cmdline()) for w in workers)
+        # Each says what it is in `ps` (setproctitle): its executor, then its role.
+        assert {" ".join(w.cmdline()).strip() for w in workers} == {
+            "spin http executor: guest worker"
+        }
         executor.process.kill()
         executor.process.wait(timeout=DEADLINE)
         wait_for(

@@ -6,6 +6,7 @@ import itertools
 import signal
 import time
 
+import psutil
 import pytest
 
 from tests.fixtures.supervisor.harness import Supervised, pid_alive
@@ -172,6 +173,10 @@ def test_no_orphans_when_the_supervisor_is_sigkilled(sup: Supervised) -> None:
     sup.wait_log("supervisor[")
     pids = sup.all_pids()
     assert len(pids) == 5
+    # The guard says what it is in `ps` (it is a fork of `spin up`, not a second one).
+    assert [
+        " ".join(p.cmdline()).strip() for p in psutil.Process(sup.process.pid).children()
+    ].count("spin up: orphan guard") == 1
     sup.signal(signal.SIGKILL)
     sup.wait_exit()
     wait_for(

@@ -35,6 +35,7 @@ import anyio
 import anyio.to_thread
 
 from spin.errors import SpinError
+from spin.proctitle import current_title
 from spin.runtime.config import RuntimeConfig
 from spin.runtime.errors import GuestError
 from spin.runtime.http_types import HttpRequest, HttpResponse
@@ -175,6 +176,7 @@ class Worker:
                     "spin.runtime.pool.worker",
                     str(theirs.fileno()),
                     str(os.getpid()),
+                    f"{current_title()}: guest worker",
                 ],
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,

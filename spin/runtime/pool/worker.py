@@ -1,10 +1,11 @@
 """A guest worker process: one `Runtime`, the app's components, one call at a time.
 
-Started by `pool.WorkerPool` as `python -m spin.runtime.pool.worker <socket fd> <executor pid>`. It
-reads its setup from the socket, loads the components (through the compiled-artefact cache),
-says which guests it holds, then answers calls until the socket closes. Single-threaded on
-purpose: a guest call makes many small ctypes calls, each of which releases and re-takes the
-GIL, and in the executor's process that hand-off fought the event loop for the interpreter.
+Started by `pool.WorkerPool` as `python -m spin.runtime.pool.worker <fd> <executor pid> <title>`
+(the title `ps` shows, e.g. `spin http executor: guest worker`). It reads its setup from the
+socket, loads the components (through the compiled-artefact cache), says which guests it holds,
+then answers calls until the socket closes. Single-threaded on purpose: a guest call makes many
+small ctypes calls, each of which releases and re-takes the GIL, and in the executor's process
+that hand-off fought the event loop for the interpreter.
 
 It lives exactly as long as its executor: the kernel kills it when the executor dies
 (`PR_SET_PDEATHSIG`), it exits when the socket closes, and it ignores the stop signals a
@@ -24,6 +25,7 @@ from typing import Any, BinaryIO
 from spin.console_log import configure_logging
 from spin.errors import SpinError
 from spin.parent_death import die_with_parent
+from spin.proctitle import set_title
 from spin.runtime.errors import GuestError
 from spin.runtime.http_types import HttpRequest
 from spin.runtime.pool import wire
@@ -103,7 +105,8 @@ def serve(sock: socket.socket) -> None:
 
 
 def main() -> None:
-    fd, parent_pid = int(sys.argv[1]), int(sys.argv[2])
+    fd, parent_pid, title = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    set_title(title)  # e.g. "spin http executor: guest worker"
     for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT):
         signal.signal(stop_signal, signal.SIG_IGN)
     if not die_with_parent(parent_pid):  # the executor is already gone
