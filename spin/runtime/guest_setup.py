@@ -36,12 +36,13 @@ class GuestSetup:
     def call_output(
         self, *, log_stdout: bool = True
     ) -> Iterator[tuple[CapturedOutput, CapturedOutput]]:
-        """One call's stdout and stderr; afterwards they go to the component's logs (stdout not
-        when `log_stdout` is False: commands return it instead)."""
+        """One call's stdout and stderr, with the deadline clock running; afterwards they go to
+        the component's logs (stdout not when `log_stdout` is False: commands return it)."""
         stdout = CapturedOutput(f"{self.component.id}-stdout")
         stderr = CapturedOutput(f"{self.component.id}-stderr")
         try:
-            yield stdout, stderr
+            with self.engine.calls_running():
+                yield stdout, stderr
         finally:
             if log_stdout:
                 self.logs.write_stdout(stdout.read())

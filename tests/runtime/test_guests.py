@@ -3,6 +3,8 @@ limits, mounted files and the compiled-artefact cache. Guests are built from tes
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -132,6 +134,30 @@ def test_an_infinite_loop_hits_the_deadline_and_the_next_call_works(tmp_path: Pa
         assert hello.handle_http(request()).status == 200
     finally:
         runtime.close()
+
+
+def test_the_deadline_clock_sleeps_while_no_call_runs(tmp_path: Path) -> None:
+    """An idle runtime costs no CPU: its epoch ticker wakes only while a call runs (each 10 ms
+    tick is a voluntary context switch of the ticker thread, which /proc counts)."""
+    before = set(threading.enumerate())
+    runtime = Runtime(RuntimeConfig(instance_timeout=0.3))
+    try:
+        (ticker,) = [
+            t for t in set(threading.enumerate()) - before if t.name == "wasm-epoch-ticker"
+        ]
+        looping = runtime.load(wat_component("loop_forever", tmp_path), logs_for(tmp_path, "l"))
+        with pytest.raises(GuestError, match="deadline"):
+            looping.handle_redis(b"x")  # the clock runs during a call: ~30 ticks
+        idle_from = context_switches(ticker)
+        time.sleep(0.3)  # idleness is what is observed here: a ticking clock would switch 30 times
+        assert context_switches(ticker) - idle_from <= 1
+    finally:
+        runtime.close()
+
+
+def context_switches(thread: threading.Thread) -> int:
+    status = Path(f"/proc/self/task/{thread.native_id}/status").read_text()
+    return int(status.split("voluntary_ctxt_switches:")[1].split()[0])
 
 
 def test_a_trap_is_a_guest_error_for_every_handler(runtime: Runtime, tmp_path: Path) -> None:
