@@ -12,6 +12,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 from spin.executors.http.handlers import Handler, IncomingRequest
@@ -30,10 +31,27 @@ Send = Callable[[Message], Awaitable[None]]
 NOT_FOUND = HttpResponse(404, [], b"")
 INTERNAL_ERROR = HttpResponse(500, [], b"")
 HEALTH_OK = HttpResponse(200, [("content-type", "text/plain")], b"OK")
+PAYLOAD_TOO_LARGE = HttpResponse(413, [], b"")
 
 
 class ClientGone(Exception):
     """The client disconnected before its request body arrived."""
+
+
+class Refused(Exception):
+    """The request is answered with `response` without reaching its component."""
+
+    def __init__(self, response: HttpResponse, reason: str) -> None:
+        super().__init__(reason)
+        self.response = response
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class BodyLimits:
+    """What a request body may cost before its component is called."""
+
+    max_size: int  # bytes; past it, 413
 
 
 def app_info_response(name: str, version: str) -> HttpResponse:
@@ -52,10 +70,12 @@ class SpinHttpApp:
         router: Router,
         handlers: dict[str, Handler],
         info: HttpResponse,
+        limits: BodyLimits,
     ) -> None:
         self.router = router
         self.handlers = handlers
         self.info = info
+        self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -77,11 +97,15 @@ class SpinHttpApp:
             else:
                 component = match.component_id
                 try:
-                    request = await _read_request(scope, receive, path)
+                    request = await _read_request(scope, receive, path, self.limits)
                 except ClientGone:
                     access_log.info("%s %s client gone %s", scope["method"], path, component)
                     return
-                response = await self._run_guest(request, match)
+                except Refused as refused:
+                    log.info("%s %s refused: %s", scope["method"], path, refused.reason)
+                    response = refused.response
+                else:
+                    response = await self._run_guest(request, match)
         await _send_response(send, response, scope["method"])
         access_log.info(
             "%s %s %d %s %.1fms",
@@ -113,15 +137,43 @@ class SpinHttpApp:
         return INTERNAL_ERROR
 
 
-async def _read_request(scope: Scope, receive: Receive, path: str) -> IncomingRequest:
-    chunks: list[bytes] = []
+def _too_large(limits: BodyLimits, size: str) -> Refused:
+    return Refused(
+        PAYLOAD_TOO_LARGE, f"body of {size} bytes is over --max-body-size ({limits.max_size})"
+    )
+
+
+async def _read_body(scope: Scope, receive: Receive, limits: BodyLimits) -> bytearray:
+    """The body, refused (413) as soon as it is known to be too large: from Content-Length
+    before reading any of it, or as chunks arrive. One buffer grown in place, never joined:
+    the body is in memory once (large reallocations move pages, they do not copy them)."""
+    declared = _content_length(scope)
+    if declared is not None and declared > limits.max_size:
+        raise _too_large(limits, str(declared))
+    body = bytearray()
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             raise ClientGone
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        if len(body) + len(chunk) > limits.max_size:
+            raise _too_large(limits, f"more than {limits.max_size}")
+        body += chunk
         if not message.get("more_body", False):
-            break
+            return body
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name.lower() == b"content-length" and value.strip().isdigit():
+            return int(value)
+    return None
+
+
+async def _read_request(
+    scope: Scope, receive: Receive, path: str, limits: BodyLimits
+) -> IncomingRequest:
+    body = await _read_body(scope, receive, limits)
     headers = [
         (name.decode("latin-1").lower(), value.decode("utf-8", errors="replace"))
         for name, value in scope["headers"]
@@ -141,7 +193,7 @@ async def _read_request(scope: Scope, receive: Receive, path: str) -> IncomingRe
         query=query,
         http_version=scope.get("http_version", "1.1"),
         headers=headers,
-        body=b"".join(chunks),
+        body=body,
         facts=facts,
     )
 

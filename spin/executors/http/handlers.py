@@ -34,7 +34,7 @@ class IncomingRequest:
     query: str
     http_version: str  # "1.1", "2"
     headers: list[tuple[str, str]]  # lower-case names
-    body: bytes
+    body: bytes | bytearray  # as read, not copied
     facts: RequestFacts
 
 

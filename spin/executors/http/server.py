@@ -18,7 +18,7 @@ from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config as HypercornConfig
 
 from spin.errors import SpinError
-from spin.executors.http.app import SpinHttpApp, app_info_response
+from spin.executors.http.app import BodyLimits, SpinHttpApp, app_info_response
 from spin.executors.http.config import ServerConfig
 from spin.executors.http.handlers import Handler, make_handler
 from spin.executors.http.routing import WELL_KNOWN_PREFIX, Router
@@ -169,7 +169,10 @@ async def serve(context: TriggerContext) -> int:
         log.info("guest calls run in %d worker processes", pool.size)
         hyper.bind = [f"fd://{sock.detach()}"]  # hypercorn owns the socket from here
         asgi = SpinHttpApp(
-            router, handlers, app_info_response(context.app.name, context.app.version)
+            router,
+            handlers,
+            app_info_response(context.app.name, context.app.version),
+            BodyLimits(max_size=config.max_body_size),
         )
         context.notify_ready()
         # hypercorn's asyncio.TaskGroup cancels and uncancels the task it runs in; a task of

@@ -53,6 +53,9 @@ HANG_MARGIN = 10.0
 RESPAWN_DELAY = 1.0
 #: How long a worker may take to exit once its socket is closed, before it is killed.
 EXIT_WAIT = 5.0
+#: A raw buffer is handed to the socket this much at a time, as it drains: the transport
+#: copies what the socket does not take at once, so it never holds more than this of a body.
+WRITE_SLICE = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -84,12 +87,14 @@ class PooledGuest:
         self._index = index
 
     async def handle_http(self, request: HttpRequest) -> HttpResponse:
-        arguments = (request.method, request.uri, request.headers, request.params, request.body)
+        body = wire.raw(request.body)
+        arguments = (request.method, request.uri, request.headers, request.params, body)
         status, headers, body = await self._pool.call(self, wire.HANDLE_HTTP, arguments)
         return HttpResponse(status, headers, body)
 
-    async def run_command(self, argv: list[str], env: dict[str, str], stdin: bytes) -> bytes:
-        stdout: bytes = await self._pool.call(self, wire.RUN_COMMAND, (argv, env, stdin))
+    async def run_command(self, argv: list[str], env: dict[str, str], stdin: wire.Bytes) -> bytes:
+        arguments = (argv, env, wire.raw(stdin))
+        stdout: bytes = await self._pool.call(self, wire.RUN_COMMAND, arguments)
         return stdout
 
     async def handle_redis(self, payload: bytes) -> None:
@@ -111,6 +116,7 @@ class WorkerChannel(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self._buffer = bytearray()
         self._reply: asyncio.Future[Any] | None = None
+        self._writable: asyncio.Future[None] | None = None  # set while the socket is full
         self._lost = False
         #: told when the socket closes (the worker is gone), whatever it was doing
         self.on_lost: Callable[[], None] | None = None
@@ -132,23 +138,48 @@ class WorkerChannel(asyncio.Protocol):
             if self._reply is not None and not self._reply.done():
                 self._reply.set_result(payload)
 
+    def pause_writing(self) -> None:
+        self._writable = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        if self._writable is not None and not self._writable.done():
+            self._writable.set_result(None)
+        self._writable = None
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = True
+        if self._writable is not None and not self._writable.done():
+            self._writable.set_result(None)
         if self._reply is not None and not self._reply.done():
             self._reply.set_exception(WorkerDied())
         if self.on_lost is not None:
             self.on_lost()
 
-    async def exchange(self, message: bytes) -> Any:
+    async def exchange(self, message: bytes | list[wire.Bytes]) -> Any:
         """Send one message and await the reply; WorkerDied if the socket closes first."""
         if self._lost or self.transport is None:
             raise WorkerDied()
         self._reply = reply = asyncio.get_running_loop().create_future()
-        self.transport.write(message)
         try:
+            if isinstance(message, bytes):
+                self.transport.write(message)
+            else:
+                await self._write_pieces(message)
             return wire.unframe(await reply)
         finally:
             self._reply = None
+
+    async def _write_pieces(self, pieces: list[wire.Bytes]) -> None:
+        """Write a frame's pieces a slice at a time, waiting while the socket is full."""
+        assert self.transport is not None
+        for piece in pieces:
+            view = memoryview(piece)
+            for start in range(0, len(view), WRITE_SLICE):
+                if self._writable is not None:
+                    await self._writable
+                if self._lost:
+                    raise WorkerDied()
+                self.transport.write(view[start : start + WRITE_SLICE])
 
 
 class Worker:
@@ -195,7 +226,7 @@ class Worker:
             process.wait()
             raise
 
-    async def exchange(self, message: bytes) -> Any:
+    async def exchange(self, message: bytes | list[wire.Bytes]) -> Any:
         try:
             return await self.channel.exchange(message)
         except WorkerDied:
@@ -264,7 +295,7 @@ class WorkerPool:
 
     async def call(self, guest: PooledGuest, operation: int, arguments: tuple[Any, ...]) -> Any:
         """Run one operation on an idle worker (waiting for one if all are busy)."""
-        message = wire.frame((guest._index, operation, arguments))
+        message = wire.frame_pieces((guest._index, operation, arguments))
         worker = self._idle.pop() if self._idle else await self._wait_for_idle()
         worker.busy = True
         # A timer per call, not a periodic sweep: an idle executor never wakes up for it.

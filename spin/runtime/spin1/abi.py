@@ -180,7 +180,10 @@ class GuestMemory:
         base = self._span(0, end)
         memmove = ctypes.memmove
         for ptr, data in pieces:
-            if data:
+            if not isinstance(data, bytes):  # a body as read off the socket: not copied first
+                view = memoryview((ctypes.c_ubyte * len(data)).from_address(base + ptr))
+                view.cast("B")[:] = data
+            elif data:
                 memmove(base + ptr, data, len(data))
 
     def alloc(self, size: int, align: int) -> int:
