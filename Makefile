@@ -6,7 +6,7 @@ PYTEST_ARGS ?=
 # Options for the demo, e.g. make demo ARGS="--listen 127.0.0.1:3001"
 ARGS ?=
 
-.PHONY: install test lint demo bench bench-supervisor bench-http bench-redis clean
+.PHONY: install test lint demo bench bench-supervisor bench-http bench-redis bench-footprint clean
 
 install: $(VENV)/.installed
 
@@ -27,7 +27,7 @@ lint: install
 demo: install
 	$(BIN)/python examples/demo/run_demo.py $(ARGS)
 
-bench: bench-supervisor bench-http bench-redis
+bench: bench-supervisor bench-http bench-redis bench-footprint
 
 bench-supervisor: install
 	$(BIN)/python bench/supervisor/run.py
@@ -37,6 +37,9 @@ bench-http: install
 
 bench-redis: install
 	$(BIN)/python bench/redis/run.py
+
+bench-footprint: install
+	$(BIN)/python bench/footprint/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

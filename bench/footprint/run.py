@@ -1,0 +1,265 @@
+"""`make bench-footprint`: what the demo app costs while it waits, against plain Python servers.
+
+Subjects, each started alone on the same machine in one run:
+
+- baseline: the same jobs without Wasm or supervision, one process each: `plain_hypercorn.py`
+  (the HTTP benchmark's hello-world server) and `baseline_subscriber.py` (the Redis
+  benchmark's subscriber), plus nothing for the timer;
+- the demo (`examples/demo`, three triggers: HTTP, Redis, the external timer) under `spin up`,
+  with its own Redis server on a free port.
+
+Measured once each subject answers and has settled (the demo's timer runs its guest every 2 s,
+so its "idle" CPU is that work, shown per process): the processes of its tree (with the title
+each shows in `ps`), their RSS and PSS (PSS shares a page's cost among the processes that map
+it, so the sum is the tree's real memory), the CPU the whole tree used over an idle period
+(`--idle-seconds`, default 30), and the latency of the first HTTP request after that idle
+period against the median of warm ones. Printed: one table per subject, then a summary with
+the ratio to the baseline and the issue's targets (tree <= 120 MB PSS, supervisor <= 24 MB RSS,
+idle CPU 0, first request after idle <= 2x a warm one).
+
+    .venv/bin/python bench/footprint/run.py [--idle-seconds 30] [--settle 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psutil
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from tests.support import RedisServer, free_port, wait_for  # noqa: E402
+
+MIB = 1024 * 1024
+TARGETS = {"tree_pss_mb": 120.0, "supervisor_rss_mb": 24.0, "first_over_warm": 2.0}
+WARM_REQUESTS = 20
+
+
+@dataclass
+class Subject:
+    name: str
+    root: subprocess.Popen[bytes]
+    extra_roots: list[subprocess.Popen[bytes]]
+    url: str
+
+    def processes(self) -> list[psutil.Process]:
+        """Every process of the subject's trees (its roots and their descendants)."""
+        found: list[psutil.Process] = []
+        for popen in [self.root, *self.extra_roots]:
+            root = psutil.Process(popen.pid)
+            found += [root, *root.children(recursive=True)]
+        return found
+
+
+@dataclass
+class Footprint:
+    rows: list[tuple[str, float, float, float]]  # (title, RSS MiB, PSS MiB, idle CPU s)
+    idle_cpu_seconds: float
+    first_ms: float
+    warm_ms: float
+
+    @property
+    def tree_pss(self) -> float:
+        return sum(row[2] for row in self.rows)
+
+
+def title(process: psutil.Process) -> str:
+    words = " ".join(process.cmdline()).strip()
+    return words if len(words) <= 60 else words[:57] + "..."
+
+
+def cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
+
+
+#: One client for every measured request (a new httpx client per request costs ~150 ms itself).
+CLIENT = httpx.Client(timeout=30)
+
+
+def request_ms(url: str) -> float:
+    started = time.perf_counter()
+    response = CLIENT.get(url)
+    elapsed = (time.perf_counter() - started) * 1000
+    response.raise_for_status()
+    return elapsed
+
+
+def measure(subject: Subject, idle_seconds: float, settle: float) -> Footprint:
+    wait_for(lambda: answers(subject.url), timeout=120, what=f"{subject.name} to answer")
+    request_ms(subject.url)  # the first request ever (compiles, starts workers): not measured
+    time.sleep(settle)  # let start-up work (caches, lazy workers) finish before measuring
+    processes = subject.processes()
+    cpu_before = [cpu_seconds(p) for p in processes]
+    time.sleep(idle_seconds)  # the measured idle period itself
+    rows = []
+    for process, before in zip(processes, cpu_before, strict=True):
+        info = process.memory_full_info()
+        idle = cpu_seconds(process) - before
+        rows.append((title(process), info.rss / MIB, info.pss / MIB, idle))
+    idle_cpu = sum(row[3] for row in rows)
+    first = request_ms(subject.url)
+    warm = statistics.median(request_ms(subject.url) for _ in range(WARM_REQUESTS))
+    return Footprint(rows, idle_cpu, first, warm)
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@contextmanager
+def running(*commands: list[str], env: dict[str, str] | None = None) -> Iterator[list]:
+    processes = [
+        subprocess.Popen(c, env=env, stdout=subprocess.DEVNULL, start_new_session=True)
+        for c in commands
+    ]
+    try:
+        yield processes
+    finally:
+        for process in processes:
+            with _gone():
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                with _gone():
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _gone() -> suppress[ProcessLookupError]:
+    return suppress(ProcessLookupError)
+
+
+def baseline(redis_port: int, work: Path, args: argparse.Namespace) -> Footprint:
+    port = free_port()
+    python = sys.executable
+    http = [python, str(REPO / "bench/http/plain_hypercorn.py"), f"127.0.0.1:{port}"]
+    url = f"redis://127.0.0.1:{redis_port}"
+    subscriber = [
+        python,
+        str(REPO / "bench/redis/baseline_subscriber.py"),
+        url,
+        "messages",
+        str(work / "baseline.log"),
+    ]
+    with running(http, subscriber) as (server, sub):
+        subject = Subject("baseline", server, [sub], f"http://127.0.0.1:{port}/")
+        return measure(subject, args.idle_seconds, args.settle)
+
+
+def demo(redis_port: int, work: Path, args: argparse.Namespace) -> Footprint:
+    app = work / "demo"
+    shutil.copytree(REPO / "examples/demo", app, ignore=shutil.ignore_patterns(".spin", "build"))
+    sys.path.insert(0, str(app))
+    from run_demo import build_wasm, prepare_log_dir  # type: ignore[import-not-found]
+
+    build_wasm(app)
+    prepare_log_dir(app)
+    port = free_port()
+    bin_dir = Path(sys.executable).parent
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "SPIN_VARIABLE_REDIS_PORT": str(redis_port),
+    }
+    command = [str(bin_dir / "spin"), "up", "-f", str(app / "spin.toml")]
+    with running([*command, "--listen", f"127.0.0.1:{port}"], env=env) as (spin_up,):
+        subject = Subject("spin up (demo)", spin_up, [], f"http://127.0.0.1:{port}/")
+        return measure(subject, args.idle_seconds, args.settle)
+
+
+def print_subject(name: str, result: Footprint) -> None:
+    print(f"\n{name}: {len(result.rows)} processes")
+    print(f"  {'process':<62} {'RSS MiB':>8} {'PSS MiB':>8} {'idle CPU s':>10}")
+    for process, rss, pss, cpu in result.rows:
+        print(f"  {process:<62} {rss:>8.1f} {pss:>8.1f} {cpu:>10.2f}")
+    rss = sum(row[1] for row in result.rows)
+    print(f"  {'tree':<62} {rss:>8.1f} {result.tree_pss:>8.1f} {result.idle_cpu_seconds:>10.2f}")
+
+
+def print_summary(base: Footprint, spin: Footprint, idle: float) -> None:
+    supervisor_rss = spin.rows[0][1]
+    rows = [
+        ("processes", f"{len(base.rows)}", f"{len(spin.rows)}", "", ""),
+        (
+            "tree PSS (MiB)",
+            f"{base.tree_pss:.1f}",
+            f"{spin.tree_pss:.1f}",
+            f"{spin.tree_pss / base.tree_pss:.2f}x",
+            f"<= {TARGETS['tree_pss_mb']:.0f}",
+        ),
+        (
+            "supervisor RSS (MiB)",
+            "-",
+            f"{supervisor_rss:.1f}",
+            "",
+            f"<= {TARGETS['supervisor_rss_mb']:.0f}",
+        ),
+        (
+            f"idle CPU over {idle:g} s (s)",
+            f"{base.idle_cpu_seconds:.2f}",
+            f"{spin.idle_cpu_seconds:.2f}",
+            "",
+            "0",
+        ),
+        (
+            "warm request (ms)",
+            f"{base.warm_ms:.2f}",
+            f"{spin.warm_ms:.2f}",
+            f"{spin.warm_ms / base.warm_ms:.2f}x",
+            "",
+        ),
+        (
+            "first after idle / warm",
+            f"{base.first_ms / base.warm_ms:.2f}",
+            f"{spin.first_ms / spin.warm_ms:.2f}",
+            "",
+            f"<= {TARGETS['first_over_warm']:g}",
+        ),
+    ]
+    print(f"\n{'':<26} {'baseline':>10} {'spin up':>10} {'ratio':>8} {'target':>8}")
+    for label, b, s, ratio, target in rows:
+        print(f"{label:<26} {b:>10} {s:>10} {ratio:>8} {target:>8}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--idle-seconds", type=float, default=30.0)
+    parser.add_argument("--settle", type=float, default=5.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="spin-bench-footprint-") as tmp:
+        work = Path(tmp)
+        redis = RedisServer(work)
+        redis.start()
+        try:
+            base = baseline(redis.port, work, args)
+            spin = demo(redis.port, work, args)
+        finally:
+            redis.stop()
+    print_subject("baseline (plain hypercorn + plain redis-py subscriber)", base)
+    print_subject("spin up (the demo: HTTP, Redis, timer)", spin)
+    print_summary(base, spin, args.idle_seconds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
