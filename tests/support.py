@@ -109,6 +109,7 @@ def wat_component(
     env: dict[str, str] | None = None,
     files: list[tuple[Path, str]] | None = None,
     config: dict[str, str] | None = None,
+    allowed_outbound_hosts: list[str] | None = None,
 ):  # -> spin.locked.LockedComponent
     """A locked component whose source is `tests/wat/<wat_name>.wat`, compiled into `out_dir`."""
     from spin.locked import LockedComponent
@@ -123,6 +124,7 @@ def wat_component(
                 {"source": host.resolve().as_uri(), "path": guest} for host, guest in files or []
             ],
             "config": config or {},
+            "metadata": {"allowed_outbound_hosts": allowed_outbound_hosts or []},
         }
     )
 

@@ -28,6 +28,9 @@ class RuntimeConfig:
     transient_dir: Path | None = None
     #: a wasmtime cache configuration file (`--cache`), used instead of our own artefact cache
     cache_config: Path | None = None
+    #: The app's own base URL (`http://127.0.0.1:3000`), where guests' relative outbound
+    #: requests go; set by the HTTP executor once it has bound its socket, None elsewhere.
+    self_origin: str | None = None
 
 
 RUNTIME_OPTIONS: list[click.Option] = [

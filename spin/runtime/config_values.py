@@ -31,6 +31,8 @@ class ComponentConfig:
         template = self._templates.get(key)
         if template is None:
             raise UnknownKey(key)
-        return render(
-            template, self._variables, what=f"component {self.component_id!r} config {key!r}"
-        )
+        return self.render(template, f"component {self.component_id!r} config {key!r}")
+
+    def render(self, template: str, what: str) -> str:
+        """Resolve the `{{ variable }}` templates in `template` (`what` names it in errors)."""
+        return render(template, self._variables, what=what)

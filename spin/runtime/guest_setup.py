@@ -14,6 +14,7 @@ from spin.runtime.config_values import ComponentConfig
 from spin.runtime.engine import WasmEngine
 from spin.runtime.limits import CallLimits
 from spin.runtime.logs import ComponentLogs
+from spin.runtime.outbound.client import OutboundHttp
 from spin.runtime.wasi.files import MountedFiles
 from spin.runtime.wasi.p1 import CapturedOutput, wasi_config
 
@@ -26,6 +27,7 @@ class GuestSetup:
     logs: ComponentLogs
     config: ComponentConfig  # the component's variables (spin-config / variables host calls)
     files: MountedFiles
+    outbound: OutboundHttp  # allowed_outbound_hosts and the HTTP client of outbound requests
     #: The component's environment, in a stable order (computed once, used on every call).
     env: list[tuple[str, str]] = field(init=False)
 
@@ -74,3 +76,8 @@ class GuestSetup:
         )
         self.limits.apply(store)
         return store
+
+    def close(self) -> None:
+        """Release what the guest holds on the host: staged files, outbound connections."""
+        self.files.close()
+        self.outbound.close()

@@ -17,6 +17,7 @@ from spin.runtime.guest import Guest, wasm_layer
 from spin.runtime.guest_setup import GuestSetup
 from spin.runtime.limits import CallLimits
 from spin.runtime.logs import ComponentLogs
+from spin.runtime.outbound.client import OutboundHttp
 from spin.runtime.spin1.module_guest import CoreModuleGuest
 from spin.runtime.wasi.files import MountedFiles
 
@@ -49,7 +50,8 @@ class Runtime:
                 writable=self.config.allow_transient_write,
                 work_dir=self.config.transient_dir,
             )
-            setup = GuestSetup(component, self.engine, self.limits, logs, config, files)
+            outbound = self._outbound(component, config)
+            setup = GuestSetup(component, self.engine, self.limits, logs, config, files, outbound)
             if layer == "component":
                 from spin.runtime.component.guest import ComponentGuest
 
@@ -66,6 +68,16 @@ class Runtime:
         with self._lock:
             self._guests.append(guest)
         return guest
+
+    def _outbound(self, component: LockedComponent, config: ComponentConfig) -> OutboundHttp:
+        what = f"component {component.id!r} allowed_outbound_hosts"
+        return OutboundHttp(
+            component.id,
+            component.metadata.get("allowed_outbound_hosts", []),
+            render=lambda template: config.render(template, what),
+            self_origin=self.config.self_origin,
+            timeout=self.config.instance_timeout,
+        )
 
     def close(self) -> None:
         with self._lock:

@@ -144,4 +144,4 @@ class ComponentGuest(Guest):
                 raise GuestError(self.id, reason) from None
 
     def close(self) -> None:
-        self._setup.files.close()
+        self._setup.close()

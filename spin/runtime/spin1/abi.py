@@ -210,6 +210,17 @@ class GuestMemory:
         self.free(ptr, PAIR.size * count, 4)
         return pairs
 
+    def read_pairs(self, ptr: int, count: int) -> list[tuple[str, str]]:
+        """Read a `list<tuple<string, string>>` the guest keeps (an argument it passed us)."""
+        raw = self.read(ptr, PAIR.size * count)
+        return [
+            (self.read_string(key_ptr, key_len), self.read_string(value_ptr, value_len))
+            for key_ptr, key_len, value_ptr, value_len in PAIR.iter_unpack(raw)
+        ]
+
+    def read_string(self, ptr: int, size: int) -> str:
+        return self.read(ptr, size).decode("utf-8", errors="replace")
+
     def take_string(self, ptr: int, size: int) -> str:
         return self.take_bytes(ptr, size).decode("utf-8", errors="replace")
 

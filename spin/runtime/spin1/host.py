@@ -1,9 +1,10 @@
 """The host side of Spin 1.x's imports, so that modules built by Spin's 1.x SDKs instantiate.
 
-`spin-config::get-config` answers from the component's configuration. The other interfaces an
-SDK may import (`key-value`, `outbound-redis`, `wasi-outbound-http`) are not provided by this
-runtime: their functions return the interface's error value, so a guest sees a failed call, as
-under a Spin whose runtime configuration denies it. Any other import traps when called, with a
+`spin-config::get-config` answers from the component's configuration and
+`wasi-outbound-http::request` makes the request (`outbound_http`). The other interfaces an SDK
+may import (`key-value`, `outbound-redis`) are not provided by this runtime: their functions
+return the interface's error value, so a guest sees a failed call, as under a Spin whose runtime
+configuration denies it. Any other import traps when called, with a
 message naming it.
 
 Functions with a compound result take, in this ABI, a last i32 parameter: the address where the
@@ -21,7 +22,9 @@ import wasmtime
 from spin.errors import SpinError
 from spin.runtime.config_values import ComponentConfig, UnknownKey
 from spin.runtime.errors import UNAVAILABLE, HostTrap, host_failures
+from spin.runtime.outbound.client import OutboundHttp
 from spin.runtime.spin1.abi import GuestMemory
+from spin.runtime.spin1.outbound_http import request_handler
 
 log = logging.getLogger("spin.runtime")
 
@@ -31,11 +34,9 @@ WASI_MODULE = "wasi_snapshot_preview1"
 CONFIG_PROVIDER_ERROR = 0
 CONFIG_INVALID_KEY = 1
 
-#: key-value's error variant case `io(string)`; outbound-redis's `error::error`;
-#: wasi-outbound-http's `http-error::destination-not-allowed`.
+#: key-value's error variant case `io(string)`; outbound-redis's `error::error`.
 KEY_VALUE_IO_ERROR = 5
 REDIS_ERROR = 1
-HTTP_DESTINATION_NOT_ALLOWED = 1
 
 #: Offset of the payload in each unavailable function's `expected<T, error>` result, which is
 #: the alignment of its largest case (u8 enums: 1; lists, strings, records: 4; s64: 8).
@@ -53,7 +54,10 @@ REDIS_PAYLOAD_OFFSET = {
 
 
 def define_spin1_imports(
-    linker: wasmtime.Linker, module: wasmtime.Module, config: ComponentConfig
+    linker: wasmtime.Linker,
+    module: wasmtime.Module,
+    config: ComponentConfig,
+    outbound: OutboundHttp,
 ) -> None:
     """Define every non-WASI function import of `module` on `linker`."""
     for item in module.imports:
@@ -65,7 +69,7 @@ def define_spin1_imports(
                 f"Component {config.component_id!r} imports {name}, which is not a function: "
                 "this runtime cannot provide it. Rebuild the component with a Spin SDK."
             )
-        handler = _handler_for(item.module, item.name or "", config) or _trap(name)
+        handler = _handler_for(item.module, item.name or "", config, outbound) or _trap(name)
         linker.define_func(
             item.module, item.name or "", item.type, _guarded(name, handler), access_caller=True
         )
@@ -74,7 +78,9 @@ def define_spin1_imports(
 HostFunction = Callable[..., object]
 
 
-def _handler_for(module: str, name: str, config: ComponentConfig) -> HostFunction | None:
+def _handler_for(
+    module: str, name: str, config: ComponentConfig, outbound: OutboundHttp
+) -> HostFunction | None:
     if module == "spin-config" and name == "get-config":
         return _get_config(config)
     if module == "key-value":
@@ -84,7 +90,7 @@ def _handler_for(module: str, name: str, config: ComponentConfig) -> HostFunctio
     if module == "outbound-redis" and name in REDIS_PAYLOAD_OFFSET:
         return _enum_error(REDIS_PAYLOAD_OFFSET[name], REDIS_ERROR)
     if module == "wasi-outbound-http" and name == "request":
-        return _enum_error(4, HTTP_DESTINATION_NOT_ALLOWED)
+        return request_handler(outbound)
     return None
 
 

@@ -59,7 +59,7 @@ class CoreModuleGuest(Guest):
         self._setup = setup
         linker = wasmtime.Linker(engine.engine)
         linker.define_wasi()
-        define_spin1_imports(linker, module, config)
+        define_spin1_imports(linker, module, config, setup.outbound)
         try:
             self._pre = linker.instantiate_pre(module)
         except wasmtime.WasmtimeError as err:
@@ -157,7 +157,7 @@ class CoreModuleGuest(Guest):
                 raise GuestError(self.id, reason) from None
 
     def close(self) -> None:
-        self._setup.files.close()
+        self._setup.close()
 
 
 def _memory_size(store: wasmtime.Store | None, instance: wasmtime.Instance | None) -> int | None:
