@@ -12,6 +12,7 @@ import logging
 import socket
 import ssl
 import sys
+from dataclasses import replace
 
 import anyio
 from hypercorn.asyncio import serve as hypercorn_serve
@@ -82,13 +83,14 @@ def make_handlers(context: TriggerContext, pool: WorkerPool, base: str) -> dict[
 
 
 def bind(config: ServerConfig) -> socket.socket:
+    """The server's socket, bound but not yet listening (connections are refused until the
+    guests are loaded and `serve` listens)."""
     family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((config.host, config.port))
-        sock.listen(1024)
     except OSError as err:
         sock.close()
         raise SpinError(
@@ -121,6 +123,13 @@ def hypercorn_config(config: ServerConfig, grace: float) -> HypercornConfig:
     return hyper
 
 
+def listen_url(config: ServerConfig, sock: socket.socket) -> str:
+    """The bound socket's base URL (`http://127.0.0.1:3000`)."""
+    host, port = sock.getsockname()[:2]
+    host = f"[{host}]" if ":" in host else host
+    return f"{config.scheme}://{host}:{port}"
+
+
 def announce(
     config: ServerConfig,
     sock: socket.socket,
@@ -128,9 +137,7 @@ def announce(
     context: TriggerContext,
 ) -> None:
     """`Serving http://127.0.0.1:3000` and the routes, as Spin prints them."""
-    host, port = sock.getsockname()[:2]
-    host = f"[{host}]" if ":" in host else host
-    base_url = f"{config.scheme}://{host}:{port}"
+    base_url = listen_url(config, sock)
     lines = [f"Serving {base_url}", "Available Routes:"]
     components = context.app.components
     for route in router.routes:
@@ -157,27 +164,32 @@ async def serve(context: TriggerContext) -> int:
     hyper = hypercorn_config(config, context.grace_period)
     base = app_base(context)
     router = build_router(context, base)
-    async with open_pool(
-        context.runtime_config(),
-        guest_loads(context),
-        context.app.variables,
-        workers=context.wasm_workers(),
-    ) as pool:
-        handlers = make_handlers(context, pool, base)
-        sock = bind(config)
-        announce(config, sock, router, context)
-        log.info("guest calls run in %d worker processes", pool.size)
-        hyper.bind = [f"fd://{sock.detach()}"]  # hypercorn owns the socket from here
-        asgi = SpinHttpApp(
-            router,
-            handlers,
-            app_info_response(context.app.name, context.app.version),
-            BodyLimits(max_size=config.max_body_size),
-        )
-        context.notify_ready()
-        # hypercorn's asyncio.TaskGroup cancels and uncancels the task it runs in; a task of
-        # its own keeps that bookkeeping away from the trigger library's cancel scopes.
-        async with anyio.create_task_group() as group:
-            group.start_soon(_serve_until_stopped, asgi, hyper, context)
-        log.info("HTTP server stopped")
+    # Bound before the guests load: their relative outbound requests go to the listener's own
+    # address (as in Spin), which the workers are told in the runtime config.
+    sock = bind(config)
+    runtime_config = replace(context.runtime_config(), self_origin=listen_url(config, sock))
+    with sock:  # closed if the guests fail to load; a no-op once hypercorn has the fd
+        async with open_pool(
+            runtime_config,
+            guest_loads(context),
+            context.app.variables,
+            workers=context.wasm_workers(),
+        ) as pool:
+            handlers = make_handlers(context, pool, base)
+            announce(config, sock, router, context)
+            log.info("guest calls run in %d worker processes", pool.size)
+            sock.listen(hyper.backlog)
+            hyper.bind = [f"fd://{sock.detach()}"]  # hypercorn owns the socket from here
+            asgi = SpinHttpApp(
+                router,
+                handlers,
+                app_info_response(context.app.name, context.app.version),
+                BodyLimits(max_size=config.max_body_size),
+            )
+            context.notify_ready()
+            # hypercorn's asyncio.TaskGroup cancels and uncancels the task it runs in; a task
+            # of its own keeps that bookkeeping away from the trigger library's cancel scopes.
+            async with anyio.create_task_group() as group:
+                group.start_soon(_serve_until_stopped, asgi, hyper, context)
+            log.info("HTTP server stopped")
     return 0
