@@ -1,0 +1,52 @@
+"""Spin's host interfaces as plain Python services, apart from any guest ABI.
+
+`key_value` (stores), `sqlite` (databases), `variables` (the provider chain) and
+`runtime_config` (the file that configures them). The ABI adapters of each guest family (Spin
+1.x modules, components, the WASI 0.2 host) translate their calls into these services and the
+services' errors into each interface's own error values, so every executor, internal or
+external, gets the same behaviour without writing a line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from spin.runtime.services.key_value import DEFAULT_LABEL, KeyValueStores
+from spin.runtime.services.runtime_config import RuntimeConfigFile
+from spin.runtime.services.sqlite import Databases
+from spin.runtime.services.variables import Variables
+
+
+@dataclass
+class HostServices:
+    """The services one process's guests share (each worker process has its own)."""
+
+    key_value: KeyValueStores
+    sqlite: Databases
+    variables: Variables
+
+    @classmethod
+    def create(
+        cls,
+        state_dir: Path | None,
+        runtime_config: RuntimeConfigFile,
+        declared_variables: Mapping[str, Mapping[str, Any]],
+    ) -> HostServices:
+        return cls(
+            key_value=KeyValueStores.for_state_dir(state_dir, runtime_config.key_value_stores),
+            sqlite=Databases.for_state_dir(state_dir, runtime_config.sqlite_databases),
+            variables=Variables(declared_variables, runtime_config.variables_providers),
+        )
+
+    def seed(self, key_values: Iterable[tuple[str, str]], sqlite_scripts: Iterable[str]) -> None:
+        """`--key-value KEY=VALUE` into the default store and `--sqlite` statements into the
+        default database, before the executor serves anything (Spin does the same)."""
+        store = self.key_value.open(DEFAULT_LABEL, [DEFAULT_LABEL])
+        for key, value in key_values:
+            store.set(key, value.encode())
+        database = self.sqlite.open(DEFAULT_LABEL, [DEFAULT_LABEL])
+        for script in sqlite_scripts:
+            database.execute_script(script)

@@ -1,0 +1,1 @@
+"""Tests of the host-interface services (key-value, SQLite, variables, runtime config)."""
