@@ -11,6 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 from spin.runtime.errors import GuestError
+from spin.runtime.http.exchange import HttpExchange, RequestHead
 from spin.runtime.http_types import HttpRequest, HttpResponse
 
 #: Exports that make a core module a Spin 1.x guest: handlers that take values need the guest's
@@ -42,7 +43,7 @@ class Guest(ABC):
     """A compiled, linked guest, ready for calls from any thread."""
 
     id: str
-    kind: str  # "spin1", "component" or "command"
+    kind: str  # "spin1", "component", "wasi-http" or "command"
     exports: frozenset[str]
 
     def _unsupported(self, what: str) -> GuestError:
@@ -51,6 +52,10 @@ class Guest(ABC):
     @abstractmethod
     def handle_http(self, request: HttpRequest) -> HttpResponse:
         """Spin 1.x `handle-http-request` or component `fermyon:spin/inbound-http`."""
+
+    def serve_http(self, head: RequestHead, exchange: HttpExchange) -> None:
+        """A wasi:http `incoming-handler` request, its response streamed to `exchange`."""
+        raise self._unsupported("serve wasi:http requests (it exports no incoming-handler)")
 
     @abstractmethod
     def run_command(self, argv: list[str], env: dict[str, str], stdin: bytes) -> bytes:

@@ -53,10 +53,8 @@ class Runtime:
             outbound = self._outbound(component, config)
             setup = GuestSetup(component, self.engine, self.limits, logs, config, files, outbound)
             if layer == "component":
-                from spin.runtime.component.guest import ComponentGuest
-
                 compiled = self.engine.compile(wasm, wasmtime.component.Component)
-                guest: Guest = ComponentGuest(setup, compiled)
+                guest: Guest = _component_guest(setup, compiled)
             else:
                 guest = CoreModuleGuest(setup, self.engine.compile(wasm, wasmtime.Module))
         except (ValueError, wasmtime.WasmtimeError) as err:
@@ -85,6 +83,18 @@ class Runtime:
         for guest in guests:
             guest.close()
         self.engine.close()
+
+
+def _component_guest(setup: GuestSetup, compiled: wasmtime.component.Component) -> Guest:
+    """A wasi:http guest for components exporting `wasi:http/incoming-handler`, else one of
+    Spin's own component kinds (inbound-http, inbound-redis, timer)."""
+    from spin.runtime.http.incoming import WasiHttpGuest, incoming_handler_export
+
+    if incoming_handler_export(compiled.type.exports(setup.engine.engine)) is not None:
+        return WasiHttpGuest(setup, compiled)
+    from spin.runtime.component.guest import ComponentGuest
+
+    return ComponentGuest(setup, compiled)
 
 
 def _read_wasm(component_id: str, path: Path) -> bytes:

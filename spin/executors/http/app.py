@@ -15,9 +15,10 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from spin.executors.http.handlers import Handler, IncomingRequest
+from spin.executors.http.handlers import AnyHandler, IncomingRequest
 from spin.executors.http.headers import RequestFacts
 from spin.executors.http.routing import WELL_KNOWN_PREFIX, RouteMatch, Router
+from spin.executors.http.wasi_http import WasiHttpHandler
 from spin.runtime import GuestError, HttpResponse
 
 log = logging.getLogger("spin.http")
@@ -68,7 +69,7 @@ class SpinHttpApp:
     def __init__(
         self,
         router: Router,
-        handlers: dict[str, Handler],
+        handlers: dict[str, AnyHandler],
         info: HttpResponse,
         limits: BodyLimits,
     ) -> None:
@@ -96,6 +97,11 @@ class SpinHttpApp:
                 response = NOT_FOUND
             else:
                 component = match.component_id
+                handler = self.handlers[component]
+                if isinstance(handler, WasiHttpHandler):  # streams its request and response
+                    status = await handler.serve(scope, receive, send, path, match)
+                    _log_access(scope["method"], path, status, component, started)
+                    return
                 try:
                     request = await _read_request(scope, receive, path, self.limits)
                 except ClientGone:
@@ -107,14 +113,7 @@ class SpinHttpApp:
                 else:
                     response = await self._run_guest(request, match)
         await _send_response(send, response, scope["method"])
-        access_log.info(
-            "%s %s %d %s %.1fms",
-            scope["method"],
-            path,
-            response.status,
-            component,
-            (time.perf_counter() - started) * 1000,
-        )
+        _log_access(scope["method"], path, response.status, component, started)
 
     def _well_known(self, name: str) -> HttpResponse:
         if name == "health":
@@ -135,6 +134,14 @@ class SpinHttpApp:
         except Exception:  # a bug of ours must not take the server down
             log.exception("internal error while handling %s %s", request.method, request.path)
         return INTERNAL_ERROR
+
+
+def _log_access(method: str, path: str, status: int | None, component: str, started: float) -> None:
+    elapsed = (time.perf_counter() - started) * 1000
+    if status is None:
+        access_log.info("%s %s client gone %s %.1fms", method, path, component, elapsed)
+    else:
+        access_log.info("%s %s %d %s %.1fms", method, path, status, component, elapsed)
 
 
 def _too_large(limits: BodyLimits, size: str) -> Refused:

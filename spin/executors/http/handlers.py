@@ -16,6 +16,7 @@ from spin.errors import SpinError
 from spin.executors.http import wagi
 from spin.executors.http.headers import RequestFacts, spin_headers
 from spin.executors.http.routing import RouteMatch
+from spin.executors.http.wasi_http import WasiHttpHandler
 from spin.runtime.errors import GuestError
 from spin.runtime.http_types import SPIN_METHODS, HttpRequest, HttpResponse
 from spin.runtime.pool.pool import PooledGuest
@@ -40,6 +41,11 @@ class IncomingRequest:
 
 class Handler(Protocol):
     async def handle(self, request: IncomingRequest, match: RouteMatch) -> HttpResponse: ...
+
+
+#: What a component's requests go to: a Handler (whole request and response) or, for wasi:http
+#: components, a WasiHttpHandler (streamed both ways).
+AnyHandler = Handler | WasiHttpHandler
 
 
 def _empty(status: int) -> HttpResponse:
@@ -118,7 +124,7 @@ def executor_type(executor: Any, component_id: str) -> dict[str, Any]:
     return executor
 
 
-def make_handler(guest: PooledGuest, executor: Any, base: str) -> Handler:
+def make_handler(guest: PooledGuest, executor: Any, base: str) -> AnyHandler:
     """The handler for a loaded component, checking that its Wasm fits its executor."""
     table = executor_type(executor, guest.id)
     if table["type"] == "wagi":
@@ -132,6 +138,8 @@ def make_handler(guest: PooledGuest, executor: Any, base: str) -> Handler:
         return WagiHandler(guest, config, base)
     if guest.kind == "spin1" or (guest.kind == "component" and INBOUND_HTTP in guest.exports):
         return SpinHandler(guest, base)
+    if guest.kind == "wasi-http":
+        return WasiHttpHandler(guest, base)
     if guest.kind == "command":
         raise SpinError(
             f"Component {guest.id!r} is a WASI command module (it exports `_start`, not "
@@ -139,7 +147,8 @@ def make_handler(guest: PooledGuest, executor: Any, base: str) -> Handler:
             '`executor = { type = "wagi" }` to its HTTP trigger.'
         )
     raise SpinError(
-        f"Component {guest.id!r} cannot serve HTTP: it exports neither "
-        f"`handle-http-request` (Spin 1.x module) nor `{INBOUND_HTTP}` (component). Exports "
+        f"Component {guest.id!r} cannot serve HTTP: it exports none of "
+        f"`handle-http-request` (Spin 1.x module), `{INBOUND_HTTP}` or "
+        "`wasi:http/incoming-handler` (components). Exports "
         f"found: {', '.join(sorted(guest.exports)) or 'none'}."
     )

@@ -21,7 +21,7 @@ from hypercorn.config import Config as HypercornConfig
 from spin.errors import SpinError
 from spin.executors.http.app import BodyLimits, SpinHttpApp, app_info_response
 from spin.executors.http.config import ServerConfig
-from spin.executors.http.handlers import Handler, make_handler
+from spin.executors.http.handlers import AnyHandler, make_handler
 from spin.executors.http.routing import WELL_KNOWN_PREFIX, Router
 from spin.runtime.pool.pool import GuestLoad, WorkerPool, open_pool
 from spin.trigger import TriggerContext
@@ -72,7 +72,7 @@ def guest_loads(context: TriggerContext) -> list[GuestLoad]:
     ]
 
 
-def make_handlers(context: TriggerContext, pool: WorkerPool, base: str) -> dict[str, Handler]:
+def make_handlers(context: TriggerContext, pool: WorkerPool, base: str) -> dict[str, AnyHandler]:
     """A handler per component, checking each fits its trigger's executor."""
     return {
         str(trigger.component): make_handler(

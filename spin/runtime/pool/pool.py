@@ -26,7 +26,7 @@ import socket
 import subprocess
 import sys
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -38,6 +38,7 @@ from spin.errors import SpinError
 from spin.proctitle import current_title
 from spin.runtime.config import RuntimeConfig
 from spin.runtime.errors import GuestError
+from spin.runtime.http.exchange import RequestHead
 from spin.runtime.http_types import HttpRequest, HttpResponse
 from spin.runtime.pool import wire
 
@@ -56,6 +57,9 @@ EXIT_WAIT = 5.0
 #: A raw buffer is handed to the socket this much at a time, as it drains: the transport
 #: copies what the socket does not take at once, so it never holds more than this of a body.
 WRITE_SLICE = 1024 * 1024
+#: Unread messages from a worker at which its socket stops being read, and where it resumes.
+QUEUE_HIGH = 16
+QUEUE_LOW = 4
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,10 @@ class GuestLoad:
 
     component: LockedComponent
     logs: ComponentLogs
+
+
+#: Receives a streamed call's messages: (tag, value, channel) -> an answer for the worker or None.
+OnMessage = Callable[[int, Any, "WorkerChannel"], Awaitable[Any]]
 
 
 class WorkerDied(Exception):
@@ -92,6 +100,21 @@ class PooledGuest:
         status, headers, body = await self._pool.call(self, wire.HANDLE_HTTP, arguments)
         return HttpResponse(status, headers, body)
 
+    async def serve_http(
+        self, head: RequestHead, first_chunk: wire.Bytes, more_body: bool, on_message: OnMessage
+    ) -> None:
+        """A wasi:http request, streamed both ways (see `wire`): the response's messages and
+        the worker's requests for more body go to `on_message`."""
+        head_tuple = (
+            head.method,
+            head.path_with_query,
+            head.scheme,
+            head.authority,
+            head.headers,
+        )
+        arguments = (head_tuple, wire.raw(first_chunk), more_body)
+        await self._pool.call(self, wire.SERVE_HTTP, arguments, on_message)
+
     async def run_command(self, argv: list[str], env: dict[str, str], stdin: wire.Bytes) -> bytes:
         arguments = (argv, env, wire.raw(stdin))
         stdout: bytes = await self._pool.call(self, wire.RUN_COMMAND, arguments)
@@ -105,19 +128,23 @@ class PooledGuest:
 
 
 class WorkerChannel(asyncio.Protocol):
-    """The executor's end of a worker's socket: frames out, replies in, one call at a time.
+    """The executor's end of a worker's socket: frames out, messages in, in order.
 
     A bare asyncio protocol and future: measured against anyio's socket stream, buffered reader
     and memory-stream dispatch, it cut the event loop's CPU per call from ~170 to ~80 µs, which
-    is most of what the pool costs the server.
+    is most of what the pool costs the server. A streamed call's messages queue here; past
+    QUEUE_HIGH unread ones the socket is no longer read, so a worker that writes faster than
+    the client reads blocks in its own send (backpressure up to the guest).
     """
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self._buffer = bytearray()
-        self._reply: asyncio.Future[Any] | None = None
+        self._messages: deque[bytes] = deque()
+        self._waiter: asyncio.Future[None] | None = None
         self._writable: asyncio.Future[None] | None = None  # set while the socket is full
         self._lost = False
+        self._paused = False
         #: told when the socket closes (the worker is gone), whatever it was doing
         self.on_lost: Callable[[], None] | None = None
 
@@ -128,15 +155,25 @@ class WorkerChannel(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         buffer = self._buffer
         buffer += data
-        if len(buffer) < wire.HEADER.size:
-            return
-        (size,) = wire.HEADER.unpack_from(buffer)
-        end = wire.HEADER.size + size
-        if len(buffer) >= end:
-            payload = bytes(buffer[wire.HEADER.size : end])
-            del buffer[:end]
-            if self._reply is not None and not self._reply.done():
-                self._reply.set_result(payload)
+        start = 0
+        while len(buffer) - start >= wire.HEADER.size:
+            (size,) = wire.HEADER.unpack_from(buffer, start)
+            end = start + wire.HEADER.size + size
+            if len(buffer) < end:
+                break
+            self._messages.append(bytes(buffer[start + wire.HEADER.size : end]))
+            start = end
+        if start:
+            del buffer[:start]
+        if self._messages:
+            self._wake()
+            if len(self._messages) >= QUEUE_HIGH and not self._paused and self.transport:
+                self._paused = True
+                self.transport.pause_reading()
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     def pause_writing(self) -> None:
         self._writable = asyncio.get_running_loop().create_future()
@@ -150,29 +187,18 @@ class WorkerChannel(asyncio.Protocol):
         self._lost = True
         if self._writable is not None and not self._writable.done():
             self._writable.set_result(None)
-        if self._reply is not None and not self._reply.done():
-            self._reply.set_exception(WorkerDied())
+        self._wake()
         if self.on_lost is not None:
             self.on_lost()
 
-    async def exchange(self, message: bytes | list[wire.Bytes]) -> Any:
-        """Send one message and await the reply; WorkerDied if the socket closes first."""
+    async def send(self, message: bytes | list[wire.Bytes]) -> None:
+        """Write a frame (or a frame's pieces, a slice at a time as the socket drains)."""
         if self._lost or self.transport is None:
             raise WorkerDied()
-        self._reply = reply = asyncio.get_running_loop().create_future()
-        try:
-            if isinstance(message, bytes):
-                self.transport.write(message)
-            else:
-                await self._write_pieces(message)
-            return wire.unframe(await reply)
-        finally:
-            self._reply = None
-
-    async def _write_pieces(self, pieces: list[wire.Bytes]) -> None:
-        """Write a frame's pieces a slice at a time, waiting while the socket is full."""
-        assert self.transport is not None
-        for piece in pieces:
+        if isinstance(message, bytes):
+            self.transport.write(message)
+            return
+        for piece in message:
             view = memoryview(piece)
             for start in range(0, len(view), WRITE_SLICE):
                 if self._writable is not None:
@@ -180,6 +206,41 @@ class WorkerChannel(asyncio.Protocol):
                 if self._lost:
                     raise WorkerDied()
                 self.transport.write(view[start : start + WRITE_SLICE])
+
+    async def receive(self) -> Any:
+        """The next message; WorkerDied if the socket closes first."""
+        while not self._messages:
+            if self._lost:
+                raise WorkerDied()
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        payload = self._messages.popleft()
+        if self._paused and len(self._messages) <= QUEUE_LOW and self.transport is not None:
+            self._paused = False
+            self.transport.resume_reading()
+        return wire.unframe(payload)
+
+    def take_body_chunks(self, limit: int) -> list[bytes]:
+        """Response body chunks already queued behind the current one (up to `limit` bytes),
+        so that they go to the client in one write."""
+        chunks: list[bytes] = []
+        total = 0
+        while self._messages and total < limit:
+            tag, value = wire.unframe(self._messages[0])
+            if tag != wire.BODY:
+                break
+            self._messages.popleft()
+            chunks.append(value)
+            total += len(value)
+        return chunks
+
+    async def exchange(self, message: bytes | list[wire.Bytes]) -> Any:
+        """Send one message and await the reply; WorkerDied if the socket closes first."""
+        await self.send(message)
+        return await self.receive()
 
 
 class Worker:
@@ -227,8 +288,19 @@ class Worker:
             raise
 
     async def exchange(self, message: bytes | list[wire.Bytes]) -> Any:
+        await self.send(message)
+        return await self.receive()
+
+    async def send(self, message: bytes | list[wire.Bytes]) -> None:
         try:
-            return await self.channel.exchange(message)
+            await self.channel.send(message)
+        except WorkerDied:
+            await self.reap()
+            raise WorkerDied(self.describe_exit()) from None
+
+    async def receive(self) -> Any:
+        try:
+            return await self.channel.receive()
         except WorkerDied:
             await self.reap()  # the socket closes a moment before the exit status is there
             raise WorkerDied(self.describe_exit()) from None
@@ -293,8 +365,16 @@ class WorkerPool:
         """The ids of the workers running a call."""
         return sorted(w.process.pid for w in self._workers if w.busy)
 
-    async def call(self, guest: PooledGuest, operation: int, arguments: tuple[Any, ...]) -> Any:
-        """Run one operation on an idle worker (waiting for one if all are busy)."""
+    async def call(
+        self,
+        guest: PooledGuest,
+        operation: int,
+        arguments: tuple[Any, ...],
+        on_message: OnMessage | None = None,
+    ) -> Any:
+        """Run one operation on an idle worker (waiting for one if all are busy). A streamed
+        operation's messages before the reply go to `on_message`, whose answer (if not None)
+        goes back to the worker."""
         message = wire.frame_pieces((guest._index, operation, arguments))
         worker = self._idle.pop() if self._idle else await self._wait_for_idle()
         worker.busy = True
@@ -306,6 +386,13 @@ class WorkerPool:
         )
         try:
             tag, value = await worker.exchange(message)
+            while tag in wire.STREAMED:
+                if on_message is None:
+                    raise WorkerFailure(f"unexpected streamed message {tag} from the worker")
+                answer = await on_message(tag, value, worker.channel)
+                if answer is not None:
+                    await worker.send(wire.frame_pieces(answer))
+                tag, value = await worker.receive()
         except WorkerDied as died:
             self._replace(worker)
             if worker.hung:

@@ -15,6 +15,17 @@ with the header concatenated, a 200 MiB POST peaked at ~4x its size in the execu
     worker -> executor   ready: (READY, [(id, kind, exports)]) or (FAILED, message)
     executor -> worker   call:  (guest index, operation, arguments)
     worker -> executor   reply: (OK, result), (GUEST_ERROR, reason) or (FAILED, message)
+
+A streamed call (SERVE_HTTP, a wasi:http request) has more messages before its reply:
+
+    worker -> executor   (HEAD, (status, headers)), then (BODY, chunk)..., then
+                         (END, trailers or None) or (ABORT, reason): the response
+    worker -> executor   (WANT_BODY, None): the guest reads the request body
+    executor -> worker   (chunk, more): the answer to WANT_BODY (chunk b"" and more False at
+                         the end of the request body)
+
+The call message carries the request's first body chunk and whether more follows, so a
+request whose body came in one piece (most) needs no WANT_BODY round trip.
 """
 
 from __future__ import annotations
@@ -39,12 +50,21 @@ READY = 1
 GUEST_ERROR = 2
 FAILED = 3  # a bug or a load error on the worker's side, with its message
 
+#: Messages of a streamed call, before its reply.
+HEAD = 10
+BODY = 11
+END = 12
+ABORT = 13
+WANT_BODY = 14
+STREAMED = frozenset({HEAD, BODY, END, ABORT, WANT_BODY})
+
 #: Operations: the `Guest` methods a call names.
 HANDLE_HTTP = 0
 RUN_COMMAND = 1
 HANDLE_REDIS = 2
 HANDLE_TIMER = 3
-OPERATION_NAMES = ("handle_http", "run_command", "handle_redis", "handle_timer")
+SERVE_HTTP = 4
+OPERATION_NAMES = ("handle_http", "run_command", "handle_redis", "handle_timer", "serve_http")
 
 #: The byte strings a frame carries: raw buffers may be any of these.
 Bytes = bytes | bytearray | memoryview

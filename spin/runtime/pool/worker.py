@@ -27,6 +27,7 @@ from spin.errors import SpinError
 from spin.parent_death import die_with_parent
 from spin.proctitle import set_title
 from spin.runtime.errors import GuestError
+from spin.runtime.http.exchange import Headers, HttpExchange, RequestHead
 from spin.runtime.http_types import HttpRequest
 from spin.runtime.pool import wire
 
@@ -62,8 +63,61 @@ def load_guests(setup: tuple[Any, list[tuple[dict[str, Any], str, bool]], dict[s
     return runtime, guests
 
 
-def call(guest: Any, operation: int, arguments: tuple[Any, ...]) -> Any:
+class WireExchange(HttpExchange):
+    """A wasi:http request's exchange over the worker's socket (see `wire`)."""
+
+    def __init__(
+        self, sock: socket.socket, reader: BinaryIO, first_chunk: bytes, more_body: bool
+    ) -> None:
+        self._sock = sock
+        self._reader = reader
+        self._first: bytes | None = first_chunk
+        self._more = more_body
+
+    def read_body(self) -> bytes | None:
+        first, self._first = self._first, None
+        if first:
+            return first
+        while self._more:
+            self._sock.sendall(wire.frame((wire.WANT_BODY, None)))
+            message = read_message(self._reader)
+            if message is None:
+                raise ExecutorGone()
+            chunk, self._more = message
+            if chunk:
+                return bytes(chunk)
+        return None
+
+    def start(self, status: int, headers: Headers) -> None:
+        self._sock.sendall(wire.frame((wire.HEAD, (status, headers))))
+
+    def send(self, chunk: bytes) -> None:
+        self._sock.sendall(wire.frame((wire.BODY, chunk)))
+
+    def finish(self, trailers: Headers | None) -> None:
+        self._sock.sendall(wire.frame((wire.END, trailers)))
+
+    def abort(self, reason: str) -> None:
+        self._sock.sendall(wire.frame((wire.ABORT, reason)))
+
+
+class ExecutorGone(Exception):
+    """The executor closed the socket in the middle of a call."""
+
+
+def call(
+    guest: Any,
+    operation: int,
+    arguments: tuple[Any, ...],
+    sock: socket.socket | None = None,
+    reader: BinaryIO | None = None,
+) -> Any:
     """Run one operation and turn its result into plain values."""
+    if operation == wire.SERVE_HTTP:
+        assert sock is not None and reader is not None
+        head, first_chunk, more_body = arguments
+        guest.serve_http(RequestHead(*head), WireExchange(sock, reader, first_chunk, more_body))
+        return None
     if operation == wire.HANDLE_HTTP:
         response = guest.handle_http(HttpRequest(*arguments))
         return response.status, response.headers, response.body
@@ -94,7 +148,7 @@ def serve(sock: socket.socket) -> None:
         while (message := read_message(reader)) is not None:
             index, operation, arguments = message
             try:
-                reply = (wire.OK, call(guests[index], operation, arguments))
+                reply = (wire.OK, call(guests[index], operation, arguments, sock, reader))
             except GuestError as err:
                 reply = (wire.GUEST_ERROR, err.reason)
             except Exception:  # a bug of ours: the executor logs it and keeps serving

@@ -1,0 +1,162 @@
+"""Serving components that export `wasi:http/incoming-handler`: streamed both ways.
+
+The request goes to a guest worker with the body's first chunk; the worker asks for more as
+the guest reads it. The response starts when the guest sets its `response-outparam`, and each
+chunk it writes is sent to the client as it arrives (chunks already queued are sent in one
+write); hypercorn's `send` waits while the client does not read, the worker's socket then
+stops being read, and the guest blocks in its write: a large download is never held in
+memory. Trailers go out on HTTP/2 to clients that asked for them (`te: trailers`); HTTP/1.1
+responses from hypercorn carry none.
+
+A guest failure before the response started is a 500; after it, the response is left
+incomplete (the connection is closed without the end of the body), which the client sees as
+an aborted download.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from spin.executors.http.headers import RequestFacts, spin_headers
+from spin.executors.http.routing import RouteMatch
+from spin.runtime.errors import GuestError
+from spin.runtime.http.exchange import RequestHead
+from spin.runtime.pool import wire
+from spin.runtime.pool.pool import PooledGuest, WorkerChannel
+
+log = logging.getLogger("spin.http")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+#: Body bytes already queued from the worker that are sent to the client in one write.
+COALESCE_LIMIT = 256 * 1024
+TRAILER_VERSIONS = ("2", "3")
+
+
+class ClientGone(Exception):
+    """The client disconnected while the guest was reading its request body."""
+
+
+@dataclass(frozen=True)
+class WasiHttpHandler:
+    """A wasi:http component's requests: `serve` answers the ASGI request itself."""
+
+    guest: PooledGuest
+    base: str
+
+    async def serve(
+        self, scope: Scope, receive: Receive, send: Send, path: str, match: RouteMatch
+    ) -> int | None:
+        """Run the request through the guest; the status sent (None: the client left)."""
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        head = request_head(scope, path, match, self.base)
+        responder = Responder(scope, receive, send)
+        try:
+            await self.guest.serve_http(
+                head,
+                message.get("body", b""),
+                bool(message.get("more_body", False)),
+                responder.on_message,
+            )
+        except GuestError as err:
+            log.error("component %r failed: %s", self.guest.id, err.reason)
+            return await responder.failed()
+        except ClientGone:
+            return None
+        except Exception:  # a bug of ours must not take the server down
+            log.exception("internal error while handling %s %s", scope["method"], path)
+            return await responder.failed()
+        return responder.status
+
+
+def request_head(scope: Scope, path: str, match: RouteMatch, base: str) -> RequestHead:
+    """The request as the guest sees it: headers as received plus Spin's `spin-*` ones."""
+    headers = [(name.decode("latin-1").lower(), bytes(value)) for name, value in scope["headers"]]
+    host = next((value for name, value in headers if name == "host"), b"").decode("latin-1")
+    query = scope.get("query_string", b"").decode("latin-1")
+    path_with_query = f"{path}?{query}" if query else path
+    client = scope.get("client") or ("0.0.0.0", 0)
+    scheme = scope.get("scheme", "http")
+    facts = RequestFacts(
+        scheme=scheme,
+        host=host or None,
+        path_and_query=path_with_query,
+        client_addr=(str(client[0]), int(client[1])),
+    )
+    headers.extend((name, value.encode()) for name, value in spin_headers(facts, match, base))
+    return RequestHead(
+        method=scope["method"],
+        path_with_query=path_with_query,
+        scheme=scheme,
+        authority=host,
+        headers=headers,
+    )
+
+
+class Responder:
+    """Turns the worker's messages into ASGI messages, and answers its requests for body."""
+
+    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self._receive = receive
+        self._send = send
+        self.status: int | None = None
+        self.ended = False
+        self.trailers = scope.get("http_version") in TRAILER_VERSIONS and any(
+            name == b"te" and b"trailers" in value.lower() for name, value in scope["headers"]
+        )
+
+    async def on_message(self, tag: int, value: Any, channel: WorkerChannel) -> Any:
+        if tag == wire.BODY:
+            chunks = channel.take_body_chunks(COALESCE_LIMIT)
+            body = b"".join([value, *chunks]) if chunks else value
+            await self._send({"type": "http.response.body", "body": body, "more_body": True})
+        elif tag == wire.HEAD:
+            self.status, headers = value
+            await self._send(
+                {
+                    "type": "http.response.start",
+                    "status": self.status,
+                    "headers": [(name.encode("latin-1"), val) for name, val in headers],
+                    "trailers": self.trailers,
+                }
+            )
+        elif tag == wire.WANT_BODY:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                raise ClientGone()
+            return (wire.raw(message.get("body", b"")), bool(message.get("more_body", False)))
+        elif tag == wire.END:
+            await self._end(value)
+        elif tag == wire.ABORT:
+            log.error("the response body was aborted: %s", value)
+            self.ended = True  # left incomplete: hypercorn closes the connection
+        return None
+
+    async def _end(self, trailers: list[tuple[str, bytes]] | None) -> None:
+        self.ended = True
+        await self._send({"type": "http.response.body", "body": b"", "more_body": False})
+        if self.trailers:
+            await self._send(
+                {
+                    "type": "http.response.trailers",
+                    "headers": [(name.encode("latin-1"), val) for name, val in trailers or []],
+                    "more_trailers": False,
+                }
+            )
+
+    async def failed(self) -> int:
+        """The guest failed: a 500 if nothing was sent yet, else the response stays cut."""
+        if self.status is None:
+            self.status = 500
+            headers = [(b"content-length", b"0")]
+            await self._send({"type": "http.response.start", "status": 500, "headers": headers})
+            await self._send({"type": "http.response.body", "body": b""})
+        return self.status
