@@ -22,8 +22,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
+from spin.backoff import Backoff
 from spin.errors import SpinError
-from spin.executors.redis.backoff import Backoff
 from spin.executors.redis.config import redacted
 
 log = logging.getLogger("spin.redis")
@@ -32,6 +32,8 @@ log = logging.getLogger("spin.redis")
 MessageCallback = Callable[[str, bytes], Awaitable[None]]
 
 CONNECT_TIMEOUT = 5.0
+#: The longest wait between two reconnection attempts (they start at 0.1 s and double).
+RECONNECT_BACKOFF_CAP = 5.0
 #: How long a graceful stop waits for Redis to confirm the unsubscribe.
 UNSUBSCRIBE_TIMEOUT = 2.0
 
@@ -56,7 +58,7 @@ class ChannelSubscriber:
         self.channels = channels
         self.on_message = on_message
         self.max_reconnect_time = math.inf if max_reconnect_time is None else max_reconnect_time
-        self.backoff = backoff or Backoff()
+        self.backoff = backoff or Backoff(cap=RECONNECT_BACKOFF_CAP)
         self._client: aioredis.Redis | None = None
         self._pubsub: PubSub | None = None
         self._stopping = False

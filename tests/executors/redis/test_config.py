@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from spin.errors import SpinError
-from spin.executors.redis.backoff import Backoff
 from spin.executors.redis.config import check_address, plan_subscriptions, redacted
 from spin.locked import LockedApp
 
@@ -127,10 +126,3 @@ def test_good_addresses_pass() -> None:
 def test_passwords_are_redacted() -> None:
     assert redacted("redis://user:secret@host:6379/0") == "redis://user:***@host:6379/0"
     assert redacted("redis://host:6379") == "redis://host:6379"
-
-
-def test_backoff_doubles_up_to_the_cap_and_resets() -> None:
-    backoff = Backoff(initial=0.1, cap=0.5)
-    assert [backoff.next_delay() for _ in range(5)] == [0.1, 0.2, 0.4, 0.5, 0.5]
-    backoff.reset()
-    assert backoff.next_delay() == 0.1

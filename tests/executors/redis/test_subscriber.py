@@ -13,8 +13,8 @@ import anyio
 import pytest
 import redis.asyncio as aioredis
 
+from spin.backoff import Backoff
 from spin.errors import SpinError
-from spin.executors.redis.backoff import Backoff
 from spin.executors.redis.dispatch import MessageDispatcher
 from spin.executors.redis.subscriber import ChannelSubscriber, RedisUnavailable
 from spin.runtime.errors import GuestError
