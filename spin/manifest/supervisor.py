@@ -1,5 +1,6 @@
 """Our extension to the manifest: `[supervisor.<type>]` tables that tune how `spin up`
-supervises the executor of one trigger type (see docs/operations.md).
+supervises the executor of one trigger type (see docs/operations.md). The keys, their types and
+defaults are those of `Policy` (spin/supervisor/restart_policy.py); this module only parses.
 
     [supervisor.redis]
     restart = "always"
@@ -9,14 +10,15 @@ supervises the executor of one trigger type (see docs/operations.md).
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from spin.manifest.checks import Checker, key_path
+from spin.supervisor.restart_policy import POLICY_KEYS, Policy
 
-RESTART_POLICIES = ("always", "on-failure", "never")
-SECONDS_KEYS = ("backoff_max", "stable_after", "restart_window", "shutdown_timeout")
-COUNT_KEYS = ("max_restarts",)
-KEYS = ("restart", *SECONDS_KEYS, *COUNT_KEYS)
+#: The type of each key, as `Policy` declares it: a Literal of choices, int (a count) or float
+#: (seconds).
+KEY_TYPES = get_type_hints(Policy)
+DEFAULTS = Policy()
 
 
 def parse_supervisor(
@@ -36,7 +38,7 @@ def parse_supervisor(
                 "Name a trigger type the app uses, or remove this table.",
             )
         entry = check.table(entry, field, fix)
-        check.only_keys(entry, field, KEYS)
+        check.only_keys(entry, field, POLICY_KEYS)
         settings[trigger_type] = {
             key: _setting(check, key, value, key_path(field, key)) for key, value in entry.items()
         }
@@ -44,20 +46,22 @@ def parse_supervisor(
 
 
 def _setting(check: Checker, key: str, value: object, field: str) -> Any:
-    if key == "restart":
-        if not isinstance(value, str) or value not in RESTART_POLICIES:
+    kind = KEY_TYPES[key]
+    if get_origin(kind) is Literal:
+        choices = get_args(kind)
+        if not isinstance(value, str) or value not in choices:
             check.fail(
                 field,
-                f"expected one of {', '.join(map(repr, RESTART_POLICIES))}, found {value!r}.",
-                'Write e.g. `restart = "on-failure"`.',
+                f"expected one of {', '.join(map(repr, choices))}, found {value!r}.",
+                f'Write e.g. `{key} = "{getattr(DEFAULTS, key)}"`.',
             )
         return value
-    if key in COUNT_KEYS:
+    if kind is int:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             check.fail(
                 field,
                 f"expected a non-negative integer, found {value!r}.",
-                f"Write e.g. `{key} = 5`.",
+                f"Write e.g. `{key} = {getattr(DEFAULTS, key)}`.",
             )
         return value
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e12:

@@ -1,21 +1,28 @@
 """The orchestrating supervisor: one executor child per trigger type (see supervise()).
 
 Modules, top-down: `manager` (all children, signals, stop, reload, status), `child` (one trigger
-type's executor across restarts), `backoff` (restart decisions), `process` (spawning and killing
-process trees), `orphan_guard` (no orphans when the supervisor is SIGKILLed), `reaper`
-(SIGCHLD), `readiness` (sd_notify server side), `log` (lifecycle lines and relayed output),
-`stats` (psutil), `settings` (options and manifest overrides).
+type's executor across restarts), `restart_policy` (the policy's keys and defaults, restart
+decisions), `process` (spawning and killing process trees), `orphan_guard` (no orphans when the
+supervisor is SIGKILLed), `reaper` (SIGCHLD), `readiness` (sd_notify server side), `log`
+(lifecycle lines and relayed output), `stats` (psutil), `settings` (app-wide settings).
+
+Importing this package is cheap (no anyio, no click): the manifest layer derives the
+`[supervisor.<type>]` vocabulary from `restart_policy.Policy`.
 """
 
 from __future__ import annotations
 
 import signal
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from spin.supervisor.settings import SUPERVISOR_OPTIONS, Policy, SupervisorSettings
-from spin.up.launch import LaunchPlan
+from spin.supervisor.restart_policy import Policy
+from spin.supervisor.settings import SupervisorSettings
 
-__all__ = ["SUPERVISOR_OPTIONS", "Policy", "SupervisorSettings", "supervise"]
+if TYPE_CHECKING:
+    from spin.up.launch import LaunchPlan
+
+__all__ = ["Policy", "SupervisorSettings", "supervise"]
 
 
 def supervise(

@@ -32,8 +32,7 @@ from spin.supervisor.process import (
 )
 from spin.supervisor.readiness import NOTIFY_GRACE, NotifySocket
 from spin.supervisor.reaper import Reaper
-from spin.supervisor.restart_policy import RestartTracker
-from spin.supervisor.settings import Policy
+from spin.supervisor.restart_policy import Policy, RestartTracker
 from spin.supervisor.stats import TreeSampler, TreeStats
 from spin.up.launch import ExecutorLaunch
 
@@ -248,7 +247,7 @@ class Child:
                 return
             if decision.action in ("give-up", "terminate"):
                 self.state = "failed"
-                self._services.on_fatal(self, status.exit_code, decision.reason)
+                self._services.on_fatal(self, decision.exit_code, decision.reason)
                 return
             self.state = "backoff"
             self._log.event(

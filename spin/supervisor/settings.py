@@ -1,125 +1,34 @@
-"""How the supervisor behaves: restart policy, backoff, crash-loop limits, shutdown, logs.
+"""App-wide supervisor settings: the default policy, log format and stats.
 
-App-wide values come from `spin up` options; the manifest's `[supervisor.<type>]` tables
-override the policy keys for one trigger type.
+Every default is written once, here or in `Policy` (restart_policy.py). `spin up` copies the
+options it was given onto these settings (spin/up/supervisor_options.py); the manifest's
+`[supervisor.<type>]` tables then override the policy keys for one trigger type.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any
 
-import click
-
-RestartPolicy = Literal["always", "on-failure", "never"]
-
-#: Keys a `[supervisor.<type>]` table may set (they match the option names with `_`).
-POLICY_KEYS = (
-    "restart",
-    "backoff_max",
-    "stable_after",
-    "max_restarts",
-    "restart_window",
-    "shutdown_timeout",
-)
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The supervision policy of one trigger type."""
-
-    restart: RestartPolicy = "on-failure"
-    backoff_max: float = 30.0
-    stable_after: float = 10.0
-    max_restarts: int = 5
-    restart_window: float = 60.0
-    shutdown_timeout: float = 10.0
-
-    def with_overrides(self, overrides: dict[str, Any]) -> Policy:
-        return replace(self, **{k: v for k, v in overrides.items() if k in POLICY_KEYS})
+from spin.supervisor.log import LogFormat
+from spin.supervisor.restart_policy import POLICY_KEYS, Policy
 
 
 @dataclass(frozen=True)
 class SupervisorSettings:
+    #: The policy of every trigger type without a `[supervisor.<type>]` table of its own.
     policy: Policy = field(default_factory=Policy)
-    log_format: Literal["text", "json"] = "text"
+    #: Lifecycle log lines as text or one JSON object per line.
+    log_format: LogFormat = "text"
+    #: Log each executor's memory, CPU and open files this often (seconds); None: never.
     stats_interval: float | None = None
 
-    @classmethod
-    def from_click(cls, params: dict[str, Any]) -> SupervisorSettings:
-        """Take (pop) the supervisor's options out of `spin up`'s parsed parameters."""
-        policy = Policy(**{key: params.pop(key) for key in POLICY_KEYS})
-        return cls(
-            policy=policy,
-            log_format=params.pop("log_format"),
-            stats_interval=params.pop("stats_interval"),
-        )
+    def with_values(self, values: Mapping[str, Any]) -> SupervisorSettings:
+        """These settings with some replaced; a policy key replaces it in the app-wide policy."""
+        policy = {key: value for key, value in values.items() if key in POLICY_KEYS}
+        own = {key: value for key, value in values.items() if key not in POLICY_KEYS}
+        return replace(self, policy=replace(self.policy, **policy), **own)
 
     def policy_for(self, trigger_type: str, overrides: dict[str, dict[str, Any]]) -> Policy:
         return self.policy.with_overrides(overrides.get(trigger_type, {}))
-
-
-_SECONDS = click.FloatRange(min=0)
-
-SUPERVISOR_OPTIONS: list[click.Option] = [
-    click.Option(
-        ["--restart"],
-        type=click.Choice(["always", "on-failure", "never"]),
-        default="on-failure",
-        show_default=True,
-        help="When to restart an executor that exits.",
-    ),
-    click.Option(
-        ["--backoff-max"],
-        type=_SECONDS,
-        default=30.0,
-        show_default=True,
-        metavar="SECONDS",
-        help="Longest wait between restarts (the wait doubles from an immediate first restart).",
-    ),
-    click.Option(
-        ["--stable-after"],
-        type=_SECONDS,
-        default=10.0,
-        show_default=True,
-        metavar="SECONDS",
-        help="An executor up this long is healthy again: its backoff is reset.",
-    ),
-    click.Option(
-        ["--max-restarts"],
-        type=click.IntRange(min=0),
-        default=5,
-        show_default=True,
-        help="Give up (stop the app) after this many restarts within --restart-window.",
-    ),
-    click.Option(
-        ["--restart-window"],
-        type=_SECONDS,
-        default=60.0,
-        show_default=True,
-        metavar="SECONDS",
-        help="The window for --max-restarts.",
-    ),
-    click.Option(
-        ["--shutdown-timeout"],
-        type=_SECONDS,
-        default=10.0,
-        show_default=True,
-        metavar="SECONDS",
-        help="How long executors may drain before they are killed.",
-    ),
-    click.Option(
-        ["--log-format"],
-        type=click.Choice(["text", "json"]),
-        default="text",
-        show_default=True,
-        help="Supervisor log lines as text or one JSON object per line.",
-    ),
-    click.Option(
-        ["--stats-interval"],
-        type=click.FloatRange(min=0, min_open=True),
-        default=None,
-        metavar="SECONDS",
-        help="Log each executor's memory, CPU and open files this often.",
-    ),
-]

@@ -25,11 +25,12 @@ from spin.console_log import configure_logging
 from spin.errors import SpinError, exit_on_error
 from spin.locked import LOCK_FILE_NAME, lock_app, write_lock
 from spin.manifest import AppManifest, load_manifest
-from spin.supervisor import SUPERVISOR_OPTIONS, SupervisorSettings, supervise
+from spin.supervisor import SupervisorSettings, supervise
 from spin.up.discovery import find_executors
 from spin.up.executor_env import AppFiles, executor_env
 from spin.up.launch import ExecutorLaunch, LaunchPlan
 from spin.up.option_routing import route_options
+from spin.up.supervisor_options import SUPERVISOR_OPTIONS, supervisor_settings
 
 log = logging.getLogger("spin.up.command")
 
@@ -260,7 +261,7 @@ def up_command(
     configure_logging()
     with exit_on_error():
         extra_env = parse_env(env_values)
-        settings = SupervisorSettings.from_click(supervisor_params)
+        settings = supervisor_settings(ctx, supervisor_params)
         manifest_path = find_manifest(manifest_option)
         manifest = load_manifest(manifest_path)
         if exec_mode:

@@ -29,6 +29,5 @@ class LaunchPlan:
 
     executors: list[ExecutorLaunch]
     #: Per trigger type supervision overrides from the manifest's `[supervisor.<type>]` tables
-    #: (keys: restart, backoff_max, stable_after, max_restarts, restart_window,
-    #: shutdown_timeout), already validated.
+    #: (keys: the fields of spin/supervisor/restart_policy.py's Policy), already validated.
     policies: dict[str, dict[str, Any]] = field(default_factory=dict)
