@@ -30,7 +30,7 @@ from spin.supervisor.process import (
     signal_group,
     spawn,
 )
-from spin.supervisor.readiness import NOTIFY_GRACE, NotifySocket
+from spin.supervisor.readiness import NotifySocket
 from spin.supervisor.reaper import Reaper
 from spin.supervisor.restart_policy import Policy, RestartTracker
 from spin.supervisor.stats import TreeSampler, TreeStats
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 #: After the last process of a child ended, how long its output pipes may still drain.
 OUTPUT_DRAIN_TIMEOUT = 1.0
 
-State = Literal["starting", "running", "ready", "backoff", "stopping", "stopped", "ended", "failed"]
+State = Literal["starting", "ready", "backoff", "stopping", "stopped", "ended", "failed"]
 
 
 def shutdown_grace(shutdown_timeout: float) -> float:
@@ -60,6 +60,7 @@ class Services:
     guard: OrphanGuard
     private_dir: Path
     token: str  # the supervisor's tree token
+    notify_grace: float  # see SupervisorSettings.notify_grace
     on_ready: Callable[[Child], None]
     on_fatal: Callable[[Child, int, str], None]  # exit code, reason
 
@@ -91,7 +92,6 @@ class Child:
         self.tracker = RestartTracker(policy)
         self.state: State = "starting"
         self.ready = False
-        self.readiness_assumed = False
         self.finished = Flag()
         self.ready_or_finished = Flag()
         self._services = services
@@ -169,7 +169,6 @@ class Child:
         }
         self.notify.drain()
         self.ready = False
-        self.readiness_assumed = False
         try:
             process = spawn(self.launch.argv, env)
         except OSError as err:
@@ -291,7 +290,7 @@ class Child:
             )
 
     async def _watch_readiness(self, run: Run) -> None:
-        grace = math.inf if self.launch.notifies else NOTIFY_GRACE
+        grace = math.inf if self.launch.notifies else self._services.notify_grace
         with anyio.move_on_after(grace) as scope:
             while True:
                 states = await self.notify.receive()
@@ -303,18 +302,17 @@ class Child:
             # It may still notify later; keep listening so that READY=1 is logged when it comes.
             while (states := await self.notify.receive()).get("READY") != "1":
                 pass
-            self.readiness_assumed = False
             self._log.event("ready", self.trigger_type, run.pid, notified=True)
 
     def _become_ready(self, run: Run, *, assumed: bool) -> None:
         self.ready = True
-        self.readiness_assumed = assumed
         if self.state == "starting":
             self.state = "ready"
         fields: dict[str, object] = {"notified": not assumed}
         if assumed:
             fields["reason"] = (
-                f"no READY=1 within {NOTIFY_GRACE:g}s: taken as not supporting sd_notify"
+                f"no READY=1 within {self._services.notify_grace:g}s: "
+                "taken as not supporting sd_notify"
             )
         self._log.event(
             "ready",

@@ -17,8 +17,8 @@ from typing import Literal
 LogFormat = Literal["text", "json"]
 
 
-def utc_timestamp(now: float | None = None) -> str:
-    now = time.time() if now is None else now
+def utc_timestamp() -> str:
+    now = time.time()
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
     return f"{stamp}.{int(now % 1 * 1000):03d}Z"
 
@@ -33,7 +33,7 @@ def _text_value(value: object) -> str:
 class EventLog:
     """Writes lifecycle events and relayed output lines in one format."""
 
-    def __init__(self, log_format: LogFormat = "text") -> None:
+    def __init__(self, log_format: LogFormat) -> None:
         self.format = log_format
         self._pid = os.getpid()
 

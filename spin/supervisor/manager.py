@@ -69,6 +69,7 @@ class Manager:
             guard=OrphanGuard.start(token + "/", private_dir),
             private_dir=private_dir,
             token=token,
+            notify_grace=settings.notify_grace,
             on_ready=self._child_ready,
             on_fatal=self._child_failed,
         )

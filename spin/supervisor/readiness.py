@@ -3,8 +3,8 @@
 Each executor gets its own NOTIFY_SOCKET in the supervisor's private directory, so a message
 needs no sender credentials to be attributed. An executor is `ready` when it sends READY=1.
 Executors built on the shared trigger library always send it; for any other executor we cannot
-know, so one that has not sent anything within NOTIFY_GRACE seconds of starting is taken to
-not support notification and counted as ready (the log says so).
+know, so one that has not sent anything within `SupervisorSettings.notify_grace` seconds of
+starting is taken to not support notification and counted as ready (the log says so).
 """
 
 from __future__ import annotations
@@ -13,10 +13,6 @@ import socket
 from pathlib import Path
 
 import anyio
-
-#: How long an executor that may not know sd_notify has to send READY=1 before it is assumed
-#: not to support it.
-NOTIFY_GRACE = 2.0
 
 
 class NotifySocket:

@@ -1,4 +1,4 @@
-"""App-wide supervisor settings: the default policy, log format and stats.
+"""App-wide supervisor settings: the default policy, log format, stats and readiness grace.
 
 Every default is written once, here or in `Policy` (restart_policy.py). `spin up` copies the
 options it was given onto these settings (spin/up/supervisor_options.py); the manifest's
@@ -23,6 +23,9 @@ class SupervisorSettings:
     log_format: LogFormat = "text"
     #: Log each executor's memory, CPU and open files this often (seconds); None: never.
     stats_interval: float | None = None
+    #: How long (seconds) an executor that may not know sd_notify has to send READY=1 before it
+    #: is taken as not supporting it and counted as ready.
+    notify_grace: float = 2.0
 
     def with_values(self, values: Mapping[str, Any]) -> SupervisorSettings:
         """These settings with some replaced; a policy key replaces it in the app-wide policy."""
