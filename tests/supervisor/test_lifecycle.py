@@ -1,8 +1,10 @@
-"""The supervisor with fake executors: restarts, backoff, give-up, stop, kill, no orphans."""
+"""The supervisor with fake executors: restarts carried out (waits, exit codes), stop, kill, no
+orphans. Which decision follows an exit is tested without processes in test_restart_policy.py."""
 
 from __future__ import annotations
 
 import itertools
+import os
 import signal
 import time
 
@@ -42,16 +44,6 @@ def test_never_policy_terminates_like_spin(sup: Supervised) -> None:
     assert sup.events("term", "queue")
 
 
-def test_policy_override_per_trigger_type(sup: Supervised) -> None:
-    sup.start(
-        [sup.executor("web", exit_code=5, notify=False), sup.executor("queue")],
-        settings={"restart": "on-failure"},
-        policies={"web": {"restart": "never"}},
-    )
-    assert sup.wait_exit() == 5
-    assert len(sup.events("start", "web")) == 1
-
-
 def test_an_executor_exiting_0_ends_while_the_others_go_on(sup: Supervised) -> None:
     sup.start([sup.executor("once", exit_code=0), sup.executor("queue")])
     sup.wait_log("once[")
@@ -62,23 +54,11 @@ def test_an_executor_exiting_0_ends_while_the_others_go_on(sup: Supervised) -> N
     assert sup.wait_exit() == 0
 
 
-def test_always_restarts_even_after_exit_0(sup: Supervised) -> None:
-    sup.start(
-        [sup.executor("tick", exit_code=0, exit_after=0.05)],
-        settings={"restart": "always", "max_restarts": 2},
-    )
-    assert sup.wait_exit() == 0
-    assert len(sup.events("start", "tick")) == 3
-    assert "giving-up code=0" in sup.log()
-
-
 def test_sigkilled_child_is_restarted_at_once(sup: Supervised) -> None:
     sup.start([sup.executor("web"), sup.executor("queue")])
     first = sup.wait_events("start", 1, "web")[0]
     sup.wait_log("ready")
     killed_at = time.monotonic()
-    import os
-
     os.kill(first["pid"], signal.SIGKILL)
     second = sup.wait_events("start", 2, "web")[1]
     assert second["pid"] != first["pid"]
