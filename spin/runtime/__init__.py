@@ -18,7 +18,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from spin.runtime.config import RUNTIME_OPTIONS, RuntimeConfig
+    from spin.runtime.config import RUNTIME_OPTIONS, RuntimeConfig, RuntimeOptions
     from spin.runtime.errors import GuestError
     from spin.runtime.guest import Guest
     from spin.runtime.http_types import SPIN_METHODS, HttpRequest, HttpResponse
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "RUNTIME_OPTIONS": "spin.runtime.config",
     "RuntimeConfig": "spin.runtime.config",
+    "RuntimeOptions": "spin.runtime.config",
     "GuestError": "spin.runtime.errors",
     "Guest": "spin.runtime.guest",
     "SPIN_METHODS": "spin.runtime.http_types",
@@ -51,6 +52,7 @@ __all__ = [
     "PooledGuest",
     "Runtime",
     "RuntimeConfig",
+    "RuntimeOptions",
     "WorkerPool",
     "open_pool",
 ]

@@ -1,9 +1,10 @@
 """How the Wasm runtime is configured: cache, per-call deadline, memory limit, file writes.
 
-`RUNTIME_OPTIONS` are the command-line options of an executor that runs Wasm; the shared trigger
-library turns them into a `RuntimeConfig` (`TriggerContext.runtime_config`), so every executor
-(HTTP, Redis, external ones) configures the runtime the same way. The runtime itself knows
-nothing of triggers or command lines beyond these declarations.
+`RUNTIME_OPTIONS` are the command-line options of an executor that runs Wasm, `RuntimeOptions`
+their values (and defaults); the shared trigger library turns them into a `RuntimeConfig`
+(`TriggerContext.runtime_config`), so every executor (HTTP, Redis, external ones) configures the
+runtime the same way. The runtime itself knows nothing of triggers or command lines beyond these
+declarations.
 """
 
 from __future__ import annotations
@@ -33,12 +34,24 @@ class RuntimeConfig:
     self_origin: str | None = None
 
 
+@dataclass(frozen=True)
+class RuntimeOptions:
+    """The values of `RUNTIME_OPTIONS`: the defaults of an executor that does not declare them."""
+
+    #: seconds a guest call may take; 0 means no deadline
+    wasm_timeout: float = DEFAULT_INSTANCE_TIMEOUT
+    #: MiB of linear memory per instance; None (or 0) means no limit
+    wasm_memory_limit: float | None = None
+    #: guest worker processes; None means one per CPU
+    wasm_workers: int | None = None
+
+
 RUNTIME_OPTIONS: list[click.Option] = [
     click.Option(
         ["--wasm-timeout"],
         type=click.FloatRange(min=0),
         envvar="SPIN_WASM_TIMEOUT",
-        default=DEFAULT_INSTANCE_TIMEOUT,
+        default=RuntimeOptions.wasm_timeout,
         show_default=True,
         metavar="SECONDS",
         help="Deadline of one guest call (0: none); a guest past it fails with an error.",

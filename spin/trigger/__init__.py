@@ -20,6 +20,7 @@ See docs/writing-a-trigger.md.
 from spin.errors import SpinError
 from spin.locked import LockedApp, LockedComponent, LockedTrigger
 from spin.runtime.logs import ComponentLogs
+from spin.trigger.config import ConfiguredTrigger, Setting, manifest_name, positive
 from spin.trigger.context import TriggerContext
 from spin.trigger.executor import TriggerExecutor, executor_command, main
 from spin.trigger.metadata import launch_metadata
@@ -29,14 +30,18 @@ from spin.variables import render
 __all__ = [
     "CommonOptions",
     "ComponentLogs",
+    "ConfiguredTrigger",
     "LockedApp",
     "LockedComponent",
     "LockedTrigger",
+    "Setting",
     "SpinError",
     "TriggerContext",
     "TriggerExecutor",
     "executor_command",
     "launch_metadata",
     "main",
+    "manifest_name",
+    "positive",
     "render",
 ]

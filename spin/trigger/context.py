@@ -1,4 +1,5 @@
-"""What an executor is given to run: its app, its options, readiness and the stop signal."""
+"""What an executor is given to run: its app, its typed options and trigger configs, readiness
+and the stop signal."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import anyio
 
 from spin.locked import LockedApp, LockedTrigger
 from spin.notify import notify
-from spin.runtime.config import DEFAULT_INSTANCE_TIMEOUT, MEBIBYTE, RuntimeConfig
+from spin.runtime.config import MEBIBYTE, RuntimeConfig, RuntimeOptions
 from spin.runtime.logs import ComponentLogs
+from spin.trigger.config import ConfiguredTrigger
 from spin.trigger.options import CommonOptions
 
 log = logging.getLogger("spin.trigger")
@@ -26,6 +28,10 @@ class TriggerContext:
     `stopping` is set when a graceful stop begins (SIGINT/SIGTERM): stop taking new work, finish
     what is in flight and return from `run()`. The runner cancels `run()` if it takes longer than
     `grace_period` seconds.
+
+    `executor_options` is the executor's `options_class` built from its own options,
+    `trigger_configs` / `app_config` its `trigger_config` / `app_config` read from the app (empty
+    and None when it declares none).
     """
 
     trigger_type: str
@@ -33,8 +39,11 @@ class TriggerContext:
     app_dir: Path
     working_dir: Path
     options: CommonOptions
-    extra: dict[str, Any]
     grace_period: float
+    runtime_options: RuntimeOptions = field(default_factory=RuntimeOptions)
+    executor_options: Any = None
+    trigger_configs: list[ConfiguredTrigger[Any]] = field(default_factory=list)
+    app_config: Any = None
     stopping: anyio.Event = field(default_factory=anyio.Event)
     _logs: dict[str, ComponentLogs] = field(default_factory=dict)
 
@@ -67,12 +76,12 @@ class TriggerContext:
         The compiled-artefact cache lives under `<state dir>/cache` unless `--disable-cache`
         (`--cache FILE` hands caching to wasmtime's own cache with that configuration);
         `--wasm-timeout` / `--wasm-memory-limit` come from `RUNTIME_OPTIONS` when the executor
-        declared them (0 or absent means no limit for memory).
+        declared them, else their defaults (0 means no limit).
         """
         options = self.options
         writable = options.allow_transient_write
-        timeout = self.extra.get("wasm_timeout", DEFAULT_INSTANCE_TIMEOUT)
-        memory_mb = self.extra.get("wasm_memory_limit")
+        timeout = self.runtime_options.wasm_timeout
+        memory_mb = self.runtime_options.wasm_memory_limit
         return RuntimeConfig(
             cache_dir=None if options.disable_cache else self.state_dir / "cache",
             instance_timeout=timeout if timeout and timeout > 0 else None,
@@ -84,7 +93,7 @@ class TriggerContext:
 
     def wasm_workers(self) -> int:
         """`--wasm-workers` (RUNTIME_OPTIONS), else one guest worker process per CPU."""
-        return int(self.extra.get("wasm_workers") or os.cpu_count() or 1)
+        return self.runtime_options.wasm_workers or os.cpu_count() or 1
 
     def notify_ready(self) -> None:
         """Tell whoever started us (spin up, systemd) that the trigger is serving."""

@@ -1,8 +1,10 @@
 """The base class of every trigger executor, and the command-line program built from it.
 
 An executor subclasses `TriggerExecutor`, names its `trigger_type`, adds its own click options
+(with the frozen dataclass of their values) and the dataclasses of its trigger configuration,
 and implements `run()`. `executor_command()` turns it into a click command with the common
-options, launch metadata, app loading, logging, the signal-driven run loop and exit codes.
+options, launch metadata, app loading, typed options and configs, logging, the signal-driven
+run loop and exit codes.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from spin.console_log import configure_logging
 from spin.errors import SpinError, exit_on_error
 from spin.notify import notify
 from spin.proctitle import set_title
-from spin.trigger.app_loader import load_app_from_env
+from spin.runtime.config import RuntimeOptions
+from spin.trigger.app_loader import AppLocation, load_app_from_env
+from spin.trigger.config import app_trigger_config, trigger_configs
 from spin.trigger.context import TriggerContext
 from spin.trigger.metadata import METADATA_OPTIONS
-from spin.trigger.options import COMMON_OPTIONS, CommonOptions
+from spin.trigger.options import COMMON_OPTIONS, CommonOptions, options_from_click, take
 
 log = logging.getLogger("spin.trigger")
 
@@ -37,8 +41,14 @@ class TriggerExecutor(ABC):
     """One trigger type's executor. Instantiated once per process, with its context."""
 
     trigger_type: ClassVar[str]
-    #: Extra click options of this executor, besides the common ones.
+    #: Extra click options of this executor, besides the common ones (and `RUNTIME_OPTIONS`).
     options: ClassVar[Sequence[click.Option]] = ()
+    #: The frozen dataclass of those options' values (`context.executor_options`).
+    options_class: ClassVar[type[Any] | None] = None
+    #: The dataclass of one `[[trigger.<type>]]` table (`context.trigger_configs`).
+    trigger_config: ClassVar[type[Any] | None] = None
+    #: The dataclass of `[application.trigger.<type>]` (`context.app_config`).
+    app_config: ClassVar[type[Any] | None] = None
     #: One line for `--help`.
     summary: ClassVar[str] = ""
 
@@ -129,24 +139,42 @@ def warn_unprovided(options: CommonOptions) -> None:
             log.warning("%s is ignored: %s", flag, reason)
 
 
+def build_context(
+    executor_class: type[TriggerExecutor],
+    common: CommonOptions,
+    params: dict[str, Any],
+    location: AppLocation,
+) -> TriggerContext:
+    """The executor's context: its options typed, its trigger configuration read and checked."""
+    runtime = options_from_click(RuntimeOptions, take(params, RuntimeOptions))
+    options_class = executor_class.options_class
+    if params and options_class is None:
+        raise TypeError(f"{executor_class.__name__} declares options but no options_class")
+    app = location.app
+    trigger_type = os.environ.get("SPIN_TRIGGER_TYPE") or executor_class.trigger_type
+    config_class, app_class = executor_class.trigger_config, executor_class.app_config
+    return TriggerContext(
+        trigger_type=trigger_type,
+        app=app,
+        app_dir=location.app_dir,
+        working_dir=location.working_dir,
+        options=common,
+        grace_period=grace_period_from_env(),
+        runtime_options=runtime,
+        executor_options=options_from_click(options_class, params) if options_class else None,
+        trigger_configs=trigger_configs(app, trigger_type, config_class) if config_class else [],
+        app_config=app_trigger_config(app, trigger_type, app_class) if app_class else None,
+    )
+
+
 def run_executor(executor_class: type[TriggerExecutor], params: dict[str, Any]) -> NoReturn:
     """Load the app, build the context and run the executor to its exit code."""
     configure_logging()
     with exit_on_error():
-        common = CommonOptions.from_click(params)
+        common = options_from_click(CommonOptions, take(params, CommonOptions))
         warn_unprovided(common)
-        location = load_app_from_env()
-        trigger_type = os.environ.get("SPIN_TRIGGER_TYPE") or executor_class.trigger_type
-        set_title(f"spin {trigger_type} executor")
-        context = TriggerContext(
-            trigger_type=trigger_type,
-            app=location.app,
-            app_dir=location.app_dir,
-            working_dir=location.working_dir,
-            options=common,
-            extra=params,
-            grace_period=grace_period_from_env(),
-        )
+        context = build_context(executor_class, common, params, load_app_from_env())
+        set_title(f"spin {context.trigger_type} executor")
         try:
             executor = executor_class(context)
             code = anyio.run(_run_until_stopped, executor)

@@ -1,13 +1,44 @@
-"""The command-line options every trigger executor shares, as Spin's executors have them."""
+"""The command-line options every trigger executor shares, as Spin's executors have them, and
+how any executor's option values become a typed, frozen options object.
+
+An executor's options are a frozen dataclass whose fields are named as its click options' values
+(`--max-reconnect-time` is `max_reconnect_time`) and hold their defaults; the click options take
+their defaults from it. `options_from_click` builds it from what click parsed.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
+
+Options = TypeVar("Options")
+
+
+def options_from_click(options_class: type[Options], params: Mapping[str, Any]) -> Options:
+    """`options_class` from click's values; a value click left at None takes the field's default.
+
+    Every value must have its field: an option declared without one is a bug of the executor,
+    reported here rather than silently dropped.
+    """
+    names = {field.name for field in dataclasses.fields(options_class)}  # type: ignore[arg-type]
+    unknown = sorted(set(params) - names)
+    if unknown:
+        raise TypeError(
+            f"{options_class.__name__} has no field for the option value(s) {', '.join(unknown)}: "
+            "add one field per click option of the executor."
+        )
+    return options_class(**{name: value for name, value in params.items() if value is not None})
+
+
+def take(params: dict[str, Any], options_class: type[Any]) -> dict[str, Any]:
+    """Remove from `params` (and return) the values that are fields of `options_class`."""
+    names = [field.name for field in dataclasses.fields(options_class)]
+    return {name: params.pop(name) for name in names if name in params}
 
 
 @dataclass(frozen=True)
@@ -25,30 +56,17 @@ class CommonOptions:
     key_values: tuple[tuple[str, str], ...] = ()
     sqlite_statements: tuple[str, ...] = ()
 
-    @classmethod
-    def from_click(cls, params: dict[str, Any]) -> CommonOptions:
-        return cls(
-            log_dir=params.pop("log_dir"),
-            follow=tuple(params.pop("follow")),
-            quiet=params.pop("quiet"),
-            state_dir=params.pop("state_dir"),
-            runtime_config_file=params.pop("runtime_config_file"),
-            disable_cache=params.pop("disable_cache"),
-            cache=params.pop("cache"),
-            allow_transient_write=params.pop("allow_transient_write"),
-            key_values=tuple(params.pop("key_values")),
-            sqlite_statements=tuple(params.pop("sqlite_statements")),
-        )
 
-
-def _key_value(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list:
+def _key_value(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
     pairs = []
     for value in values:
         key, sep, val = value.partition("=")
         if not sep or not key:
             raise click.BadParameter(f"{value!r} is not KEY=VALUE", ctx=ctx, param=param)
         pairs.append((key, val))
-    return pairs
+    return tuple(pairs)
 
 
 PathOption = click.Path(path_type=Path)
@@ -112,15 +130,3 @@ COMMON_OPTIONS: list[click.Option] = [
         help="Run this SQL against the default database at start (repeatable).",
     ),
 ]
-
-
-def common_option_names() -> set[str]:
-    return {opt.name for opt in COMMON_OPTIONS if opt.name}
-
-
-def add_options(options: list[click.Option]) -> Callable[[click.Command], click.Command]:
-    def decorate(command: click.Command) -> click.Command:
-        command.params.extend(options)
-        return command
-
-    return decorate

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from spin.runtime import GuestError, HttpRequest, Runtime, RuntimeConfig
+from spin.runtime import GuestError, HttpRequest, Runtime, RuntimeConfig, RuntimeOptions
 from spin.runtime.logs import ComponentLogs
 from spin.trigger import CommonOptions, TriggerContext
 from tests.support import wat_component
@@ -17,7 +17,7 @@ from tests.support import wat_component
 def test_runtime_config_maps_the_executor_options(tmp_path: Path) -> None:
     context = SimpleNamespace(
         options=CommonOptions(allow_transient_write=True),
-        extra={"wasm_timeout": 0.0, "wasm_memory_limit": 64.0},
+        runtime_options=RuntimeOptions(wasm_timeout=0.0, wasm_memory_limit=64.0),
         state_dir=tmp_path,
     )
     config = TriggerContext.runtime_config(context)  # type: ignore[arg-type]
@@ -30,7 +30,9 @@ def test_runtime_config_maps_the_executor_options(tmp_path: Path) -> None:
 
 def test_runtime_config_disable_cache_and_defaults(tmp_path: Path) -> None:
     context = SimpleNamespace(
-        options=CommonOptions(disable_cache=True), extra={}, state_dir=tmp_path
+        options=CommonOptions(disable_cache=True),
+        runtime_options=RuntimeOptions(),
+        state_dir=tmp_path,
     )
     config = TriggerContext.runtime_config(context)  # type: ignore[arg-type]
     assert config.cache_dir is None

@@ -158,7 +158,6 @@ def test_quiet_and_follow_decide_what_is_echoed(tmp_path: Path) -> None:
             app_dir=tmp_path,
             working_dir=tmp_path,
             options=CommonOptions(**options),  # type: ignore[arg-type]
-            extra={},
             grace_period=1,
         )
 

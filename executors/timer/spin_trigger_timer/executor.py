@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from dataclasses import dataclass
 
 import anyio
 import click
@@ -24,11 +25,25 @@ from spin.trigger.wasm import (
     PooledGuest,
     open_pool,
 )
-from spin_trigger_timer.schedule import TRIGGER_TYPE, Schedule, load_schedules
+from spin_trigger_timer.schedule import (
+    TRIGGER_TYPE,
+    Schedule,
+    TimerAppConfig,
+    TimerConfig,
+    load_schedules,
+)
 
 log = logging.getLogger("spin_trigger_timer")
 
 EXPORT = "handle-timer-request"
+
+
+@dataclass(frozen=True)
+class TimerOptions:
+    """The timer's own option (the runtime's are `RUNTIME_OPTIONS`)."""
+
+    test: bool = False
+
 
 TEST_OPTION = click.Option(
     ["--test"], is_flag=True, help="Run each timer component once, then exit."
@@ -101,9 +116,12 @@ class TimerTrigger(TriggerExecutor):
     trigger_type = TRIGGER_TYPE
     summary = "Run the app's timer components, each every `interval_secs / speedup` seconds."
     options = (*RUNTIME_OPTIONS, TEST_OPTION)
+    options_class = TimerOptions
+    trigger_config = TimerConfig
+    app_config = TimerAppConfig
 
     async def run(self) -> int | None:
-        schedules = load_schedules(self.context.app)
+        schedules = load_schedules(self.context.trigger_configs, self.context.app_config)
         app = self.context.app
         component_ids = dict.fromkeys(s.component_id for s in schedules)
         loads = [GuestLoad(app.component(c), self.context.component_logs(c)) for c in component_ids]
@@ -117,7 +135,7 @@ class TimerTrigger(TriggerExecutor):
             for schedule in schedules:
                 check_timer_export(schedule, pool.guests[schedule.component_id])
             timers = [Timer(s, pool.guests[s.component_id]) for s in schedules]
-            if self.context.extra.get("test"):
+            if self.context.executor_options.test:
                 return await self._run_each_once(timers)
             await self._run_until_stopped(timers)
             return None

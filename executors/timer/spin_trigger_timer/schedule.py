@@ -9,20 +9,40 @@ The manifest says::
     component = "tick"
     interval_secs = 5
 
-Every value is checked here, before anything runs, so that a typo is one clear error naming
-the trigger and the field rather than a failure at the first tick.
+The two tables are typed (`TimerConfig`, `TimerAppConfig`): the shared trigger library checks
+every value before anything runs, so that a typo is one clear error naming the trigger and the
+field rather than a failure at the first tick.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import unquote, urlparse
+from typing import Annotated
 
-from spin.trigger import LockedApp, SpinError
+from spin.trigger import ConfiguredTrigger, Setting, positive
 
 TRIGGER_TYPE = "timer"
+
+ABOVE_ZERO = "a number above 0"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimerConfig:
+    """One `[[trigger.timer]]` table."""
+
+    component: Annotated[str, Setting(example='component = "tick"')]
+    interval_secs: Annotated[
+        float, Setting(example="interval_secs = 5", must=ABOVE_ZERO, valid=positive)
+    ]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimerAppConfig:
+    """`[application.trigger.timer]`."""
+
+    speedup: Annotated[float, Setting(example="speedup = 10", must=ABOVE_ZERO, valid=positive)] = (
+        1.0
+    )
 
 
 @dataclass(frozen=True)
@@ -34,51 +54,11 @@ class Schedule:
     interval: float
 
 
-def load_schedules(app: LockedApp) -> list[Schedule]:
+def load_schedules(
+    triggers: list[ConfiguredTrigger[TimerConfig]], app_config: TimerAppConfig
+) -> list[Schedule]:
     """The app's timer schedules, with `speedup` already applied to every interval."""
-    manifest = _manifest_name(app)
-    speedup = _positive_number(
-        app.trigger_global_config(TRIGGER_TYPE).get("speedup", 1),
-        what=f"{manifest}: field `application.trigger.timer.speedup`",
-        example="speedup = 10",
-    )
-    schedules = []
-    for trigger in app.triggers_of(TRIGGER_TYPE):
-        where = f"{manifest}: timer trigger {trigger.id!r}"
-        component_id = trigger.component
-        if not component_id:
-            raise SpinError(
-                f'{where} has no `component`. Name the component to run, e.g. `component = "tick"`.'
-            )
-        if component_id not in app.components:
-            raise SpinError(
-                f"{where}: field `component` names {component_id!r}, which the app does not "
-                "define. Add a `[component.<id>]` table or fix the name."
-            )
-        if "interval_secs" not in trigger.config:
-            raise SpinError(
-                f"{where} has no `interval_secs`. Set the number of seconds between runs, "
-                "e.g. `interval_secs = 5`."
-            )
-        interval = _positive_number(
-            trigger.config["interval_secs"],
-            what=f"{where}: field `interval_secs`",
-            example="interval_secs = 5",
-        )
-        schedules.append(Schedule(trigger.id, component_id, interval / speedup))
-    return schedules
-
-
-def _positive_number(value: object, *, what: str, example: str) -> float:
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    if not number or not 0 < value < math.inf:  # type: ignore[operator]
-        raise SpinError(f"{what} is {value!r}; it must be a number above 0, e.g. `{example}`.")
-    return float(value)
-
-
-def _manifest_name(app: LockedApp) -> str:
-    """The manifest's path for error messages (the locked app records it as a file URL)."""
-    origin = urlparse(app.origin)
-    if origin.scheme == "file":
-        return str(Path(unquote(origin.path)))
-    return app.origin or "the application manifest"
+    return [
+        Schedule(t.id, t.config.component, t.config.interval_secs / app_config.speedup)
+        for t in triggers
+    ]

@@ -10,7 +10,8 @@ from typing import ClassVar
 
 import click
 
-from spin.executors.http.config import HTTP_OPTIONS
+from spin.executors.http.config import HTTP_OPTIONS, HttpOptions
+from spin.executors.http.trigger_config import HttpAppConfig, HttpTriggerConfig
 from spin.trigger import TriggerExecutor
 
 
@@ -25,6 +26,9 @@ class HttpTrigger(TriggerExecutor):
 
     trigger_type = "http"
     options: ClassVar[list[click.Option]] = [*HTTP_OPTIONS, *_runtime_options()]
+    options_class = HttpOptions
+    trigger_config = HttpTriggerConfig
+    app_config = HttpAppConfig
     summary = "Serve the app's HTTP triggers (Spin 1.x modules, components, WAGI)."
 
     async def run(self) -> int:

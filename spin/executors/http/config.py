@@ -6,23 +6,31 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import click
 
 from spin.errors import SpinError
 
-DEFAULT_LISTEN = "127.0.0.1:3000"
-#: A request body past this is refused with 413. Spin has no limit; without one, a single
-#: large POST held the whole body in memory (a 200 MiB body peaked at 813 MiB).
-DEFAULT_MAX_BODY_SIZE = "100M"
 _SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+
+@dataclass(frozen=True)
+class HttpOptions:
+    """The values of `HTTP_OPTIONS`, with their defaults."""
+
+    listen: str = "127.0.0.1:3000"
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    #: A request body past this is refused with 413. Spin has no limit; without one, a single
+    #: large POST held the whole body in memory (a 200 MiB body peaked at 813 MiB).
+    max_body_size: str = "100M"
+
 
 HTTP_OPTIONS: list[click.Option] = [
     click.Option(
         ["--listen"],
         envvar="SPIN_HTTP_LISTEN_ADDR",
-        default=DEFAULT_LISTEN,
+        default=HttpOptions.listen,
         show_default=True,
         metavar="ADDRESS",
         help="IP address (or host name) and port to listen on.",
@@ -42,7 +50,7 @@ HTTP_OPTIONS: list[click.Option] = [
     click.Option(
         ["--max-body-size"],
         envvar="SPIN_HTTP_MAX_BODY_SIZE",
-        default=DEFAULT_MAX_BODY_SIZE,
+        default=HttpOptions.max_body_size,
         show_default=True,
         metavar="SIZE",
         help="Largest request body accepted (bytes, or with K, M, G); larger ones get 413.",
@@ -70,13 +78,13 @@ class ServerConfig:
         return "https" if self.tls else "http"
 
     @classmethod
-    def from_options(cls, extra: dict[str, Any]) -> ServerConfig:
-        host, port = parse_listen_address(extra.get("listen") or DEFAULT_LISTEN)
+    def from_options(cls, options: HttpOptions) -> ServerConfig:
+        host, port = parse_listen_address(options.listen)
         return cls(
             host,
             port,
-            tls_files(extra.get("tls_cert"), extra.get("tls_key")),
-            max_body_size=parse_size(str(extra.get("max_body_size") or DEFAULT_MAX_BODY_SIZE)),
+            tls_files(options.tls_cert, options.tls_key),
+            max_body_size=parse_size(options.max_body_size),
         )
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from spin.errors import SpinError
 from spin.executors.http import wagi
 from spin.executors.http.headers import RequestFacts, spin_headers
 from spin.executors.http.routing import RouteMatch
+from spin.executors.http.trigger_config import HttpExecutorConfig
 from spin.executors.http.wasi_http import WasiHttpHandler
 from spin.runtime.errors import GuestError
 from spin.runtime.http_types import SPIN_METHODS, HttpRequest, HttpResponse
@@ -111,24 +112,10 @@ class WagiHandler:
             raise GuestError(self.guest.id, str(err)) from None
 
 
-def executor_type(executor: Any, component_id: str) -> dict[str, Any]:
-    """The trigger's `executor` table, defaulting to the Spin executor."""
-    if executor is None:
-        return {"type": "http"}
-    if not isinstance(executor, dict) or executor.get("type") not in ("http", "spin", "wagi"):
-        raise SpinError(
-            f"The HTTP trigger of component {component_id!r} has `executor = {executor!r}`: "
-            'use `executor = { type = "wagi" }` for a WAGI module, or leave `executor` out for '
-            "a Spin HTTP component."
-        )
-    return executor
-
-
-def make_handler(guest: PooledGuest, executor: Any, base: str) -> AnyHandler:
+def make_handler(guest: PooledGuest, executor: HttpExecutorConfig | None, base: str) -> AnyHandler:
     """The handler for a loaded component, checking that its Wasm fits its executor."""
-    table = executor_type(executor, guest.id)
-    if table["type"] == "wagi":
-        config = wagi.WagiConfig.from_executor(table, guest.id)
+    if executor is not None and executor.type == "wagi":
+        config = wagi.WagiConfig.from_executor(executor, guest.id)
         if guest.kind != "command":
             raise SpinError(
                 f'Component {guest.id!r} is configured with `executor = {{ type = "wagi" }}` '

@@ -23,33 +23,34 @@ from spin.executors.http.app import BodyLimits, SpinHttpApp, app_info_response
 from spin.executors.http.config import ServerConfig
 from spin.executors.http.handlers import AnyHandler, make_handler
 from spin.executors.http.routing import WELL_KNOWN_PREFIX, Router
+from spin.executors.http.trigger_config import HttpTriggerConfig
 from spin.runtime.pool.pool import GuestLoad, WorkerPool, open_pool
-from spin.trigger import TriggerContext
+from spin.trigger import TriggerContext, manifest_name
 
 log = logging.getLogger("spin.http")
 
 
 def app_base(context: TriggerContext) -> str:
     """`[application.trigger.http] base` (Spin 1.x manifests: `trigger.base`), default `/`."""
-    base = context.app.trigger_global_config("http").get("base") or "/"
-    if not isinstance(base, str):
-        raise SpinError(f'The HTTP trigger\'s `base = {base!r}` must be a path such as "/".')
+    base = context.app_config.base or "/"
     return base if base.startswith("/") else "/" + base
+
+
+def http_triggers(context: TriggerContext) -> list[HttpTriggerConfig]:
+    """The app's HTTP triggers, each serving a component (Spin 3's `static_response` is not)."""
+    for trigger in context.trigger_configs:
+        if trigger.config.static_response is not None:
+            raise SpinError(
+                f"{manifest_name(context.app)}: http trigger {trigger.id!r} has a "
+                "`static_response`, which this implementation does not serve. Remove it and "
+                'name a component that answers instead, e.g. `component = "hello"`.'
+            )
+    return [trigger.config for trigger in context.trigger_configs]
 
 
 def build_router(context: TriggerContext, base: str) -> Router:
     """The router of the app's HTTP triggers; reports duplicates and reserved routes."""
-    routes = []
-    for trigger in context.triggers:
-        if trigger.component is None:
-            raise SpinError(f"HTTP trigger {trigger.id!r} names no component.")
-        if "route" not in trigger.config:
-            raise SpinError(
-                f"The HTTP trigger of component {trigger.component!r} has no `route`: add "
-                'e.g. `route = "/..."` (or `route = { private = true }`).'
-            )
-        routes.append((trigger.component, trigger.config["route"]))
-    router = Router.build(base, routes)
+    router = Router.build(base, [(t.component, t.route) for t in http_triggers(context)])
     if router.duplicates:
         log.error("The following component routes are duplicates and will never be used:")
         for duplicate in router.duplicates:
@@ -65,7 +66,7 @@ def build_router(context: TriggerContext, base: str) -> Router:
 
 def guest_loads(context: TriggerContext) -> list[GuestLoad]:
     """The components the HTTP triggers name, each once, for the worker pool to load."""
-    component_ids = dict.fromkeys(str(trigger.component) for trigger in context.triggers)
+    component_ids = dict.fromkeys(trigger.component for trigger in http_triggers(context))
     return [
         GuestLoad(context.app.component(component_id), context.component_logs(component_id))
         for component_id in component_ids
@@ -75,10 +76,8 @@ def guest_loads(context: TriggerContext) -> list[GuestLoad]:
 def make_handlers(context: TriggerContext, pool: WorkerPool, base: str) -> dict[str, AnyHandler]:
     """A handler per component, checking each fits its trigger's executor."""
     return {
-        str(trigger.component): make_handler(
-            pool.guests[str(trigger.component)], trigger.config.get("executor"), base
-        )
-        for trigger in context.triggers
+        trigger.component: make_handler(pool.guests[trigger.component], trigger.executor, base)
+        for trigger in http_triggers(context)
     }
 
 
@@ -160,7 +159,7 @@ async def _serve_until_stopped(
 
 async def serve(context: TriggerContext) -> int:
     """Run the HTTP executor until `context.stopping`; 0 after a graceful stop."""
-    config = ServerConfig.from_options(context.extra)
+    config = ServerConfig.from_options(context.executor_options)
     hyper = hypercorn_config(config, context.grace_period)
     base = app_base(context)
     router = build_router(context, base)

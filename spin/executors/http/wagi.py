@@ -10,13 +10,16 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from spin.errors import SpinError
 from spin.executors.http.headers import RequestFacts, wagi_variables
 from spin.executors.http.routing import RouteMatch
 from spin.runtime import HttpResponse
+
+if TYPE_CHECKING:
+    from spin.executors.http.trigger_config import HttpExecutorConfig
 
 log = logging.getLogger("spin.http.wagi")
 
@@ -34,28 +37,16 @@ class WagiConfig:
     argv: str = DEFAULT_ARGV
 
     @classmethod
-    def from_executor(cls, executor: dict[str, Any], component_id: str) -> WagiConfig:
-        unknown = set(executor) - {"type", "entrypoint", "argv"}
-        if unknown:
+    def from_executor(cls, executor: HttpExecutorConfig, component_id: str) -> WagiConfig:
+        """From a trigger's (already typed) `executor` table."""
+        if executor.entrypoint != "_start":
             raise SpinError(
-                f"The HTTP trigger of component {component_id!r} has unknown field(s) "
-                f"{', '.join(sorted(unknown))} in `executor`: a WAGI executor takes only "
-                "`argv` (and the deprecated `entrypoint`)."
+                f"WAGI component {component_id!r} sets `executor.entrypoint = "
+                f"{executor.entrypoint!r}`: Spin no longer supports a WAGI entry point other "
+                "than `_start`. Remove the `entrypoint` field and export the handler as the "
+                "module's `_start`."
             )
-        entrypoint = executor.get("entrypoint", "_start")
-        if entrypoint != "_start":
-            raise SpinError(
-                f"WAGI component {component_id!r} sets `executor.entrypoint = {entrypoint!r}`: "
-                "Spin no longer supports a WAGI entry point other than `_start`. Remove the "
-                "`entrypoint` field and export the handler as the module's `_start`."
-            )
-        argv = executor.get("argv", DEFAULT_ARGV)
-        if not isinstance(argv, str):
-            raise SpinError(
-                f"The HTTP trigger of component {component_id!r} has `executor.argv = "
-                f'{argv!r}`: it must be a string such as "${{SCRIPT_NAME}} ${{ARGS}}".'
-            )
-        return cls(argv=argv)
+        return cls(argv=executor.argv)
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,35 @@ The result is grouped by address, because the executor opens one connection per 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
 
 from spin.errors import SpinError
-from spin.locked import LockedApp, LockedTrigger
+from spin.locked import LockedApp
+from spin.trigger import ConfiguredTrigger, Setting
 from spin.variables import render
 
 SCHEMES = ("redis", "rediss", "unix")
+ADDRESS_EXAMPLE = 'address = "redis://localhost:6379"'
+
+
+@dataclass(frozen=True, kw_only=True)
+class RedisTriggerConfig:
+    """One `[[trigger.redis]]` table, as Spin's Redis trigger accepts it."""
+
+    component: Annotated[str, Setting(example='component = "<component id>"')]
+    channel: Annotated[
+        str, Setting(example='channel = "messages"', must="a channel name", valid=bool)
+    ]
+    #: overrides the app's address for this trigger
+    address: Annotated[str | None, Setting(example=ADDRESS_EXAMPLE)] = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RedisAppConfig:
+    """`[application.trigger.redis]`: the default address of every Redis trigger."""
+
+    address: Annotated[str | None, Setting(example=ADDRESS_EXAMPLE)] = None
 
 
 @dataclass
@@ -29,24 +51,21 @@ class AddressSubscriptions:
         return redacted(self.address)
 
 
-def plan_subscriptions(app: LockedApp, triggers: list[LockedTrigger]) -> list[AddressSubscriptions]:
+def plan_subscriptions(
+    app: LockedApp,
+    triggers: list[ConfiguredTrigger[RedisTriggerConfig]],
+    app_config: RedisAppConfig,
+) -> list[AddressSubscriptions]:
     """Resolve every Redis trigger of the app; raise SpinError naming the trigger on bad config."""
-    default_address = app.trigger_global_config("redis").get("address")
     by_address: dict[str, AddressSubscriptions] = {}
     for trigger in triggers:
-        address = _resolve_address(app, trigger, default_address)
-        channel = _resolve_channel(app, trigger)
-        component = trigger.component
-        if not component:
-            raise SpinError(
-                f"The redis trigger {trigger.id!r} names no component. "
-                'Add `component = "<component id>"` to its [[trigger.redis]] table.'
-            )
-        if component not in app.components:
-            raise SpinError(
-                f"The redis trigger {trigger.id!r} names the component {component!r}, "
-                "which the app does not define. Fix the trigger's `component`."
-            )
+        address = _resolve_address(app, trigger, app_config.address)
+        channel = render(
+            trigger.config.channel,
+            app.variables,
+            what=f"the channel of redis trigger {trigger.id!r}",
+        )
+        component = trigger.config.component
         subscriptions = by_address.setdefault(address, AddressSubscriptions(address))
         components = subscriptions.channels.setdefault(channel, [])
         if component not in components:
@@ -54,32 +73,19 @@ def plan_subscriptions(app: LockedApp, triggers: list[LockedTrigger]) -> list[Ad
     return list(by_address.values())
 
 
-def _resolve_address(app: LockedApp, trigger: LockedTrigger, default: object) -> str:
-    template = trigger.config.get("address", default)
-    if template is None or template == "":
+def _resolve_address(
+    app: LockedApp, trigger: ConfiguredTrigger[RedisTriggerConfig], default: str | None
+) -> str:
+    template = trigger.config.address if trigger.config.address is not None else default
+    if not template:
         raise SpinError(
             f"The redis trigger {trigger.id!r} has no Redis address. Set `address` in its "
             "[[trigger.redis]] table, or for the whole app in `[application.trigger.redis] "
-            'address = "redis://localhost:6379"`.'
-        )
-    if not isinstance(template, str):
-        raise SpinError(
-            f"The address of redis trigger {trigger.id!r} must be a string like "
-            f'"redis://localhost:6379", not {template!r}.'
+            f"{ADDRESS_EXAMPLE}`."
         )
     address = render(template, app.variables, what=f"the address of redis trigger {trigger.id!r}")
     check_address(address, trigger.id)
     return address
-
-
-def _resolve_channel(app: LockedApp, trigger: LockedTrigger) -> str:
-    template = trigger.config.get("channel")
-    if not isinstance(template, str) or not template:
-        raise SpinError(
-            f"The redis trigger {trigger.id!r} has no channel. Add "
-            '`channel = "<channel name>"` to its [[trigger.redis]] table.'
-        )
-    return render(template, app.variables, what=f"the channel of redis trigger {trigger.id!r}")
 
 
 def check_address(address: str, trigger_id: str) -> None:

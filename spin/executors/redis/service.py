@@ -34,7 +34,7 @@ PENDING_CALLS_PER_WORKER = 16
 
 
 async def serve(context: TriggerContext) -> int:
-    plan = plan_subscriptions(context.app, context.triggers)
+    plan = plan_subscriptions(context.app, context.trigger_configs, context.app_config)
     async with open_pool(
         context.runtime_config(),
         _guest_loads(context, plan),
@@ -50,7 +50,7 @@ async def serve(context: TriggerContext) -> int:
                     subscriptions.address,
                     list(subscriptions.channels),
                     _router(dispatcher, subscriptions, pool.guests),
-                    max_reconnect_time=context.extra.get("max_reconnect_time"),
+                    max_reconnect_time=context.executor_options.max_reconnect_time,
                 )
                 for subscriptions in plan
             ]

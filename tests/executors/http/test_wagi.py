@@ -7,6 +7,7 @@ import pytest
 from spin.errors import SpinError
 from spin.executors.http.headers import RequestFacts
 from spin.executors.http.routing import RouteMatch, Router
+from spin.executors.http.trigger_config import HttpExecutorConfig
 from spin.executors.http.wagi import (
     CgiOutputError,
     CgiRequest,
@@ -15,6 +16,7 @@ from spin.executors.http.wagi import (
     build_environment,
     parse_cgi_output,
 )
+from spin.trigger.config import Where, parse_table
 
 
 def match(route: str, path: str) -> RouteMatch:
@@ -45,19 +47,23 @@ def cgi_request(**overrides: object) -> CgiRequest:
 FACTS = RequestFacts("http", "example.com:8080", "/wagi/a%20b?x=1&y=2", ("10.0.0.5", 4242))
 
 
+def wagi_executor(**fields: str) -> HttpExecutorConfig:
+    return parse_table(HttpExecutorConfig, {"type": "wagi", **fields}, Where("spin.toml", "t"))
+
+
 def test_default_executor_config() -> None:
-    assert WagiConfig.from_executor({"type": "wagi"}, "c").argv == "${SCRIPT_NAME} ${ARGS}"
-    assert WagiConfig.from_executor({"type": "wagi", "entrypoint": "_start"}, "c")
+    assert WagiConfig.from_executor(wagi_executor(), "c").argv == "${SCRIPT_NAME} ${ARGS}"
+    assert WagiConfig.from_executor(wagi_executor(entrypoint="_start"), "c")
 
 
 def test_entrypoint_other_than_start_is_refused() -> None:
     with pytest.raises(SpinError, match=r"WAGI component 'c' sets `executor.entrypoint"):
-        WagiConfig.from_executor({"type": "wagi", "entrypoint": "main"}, "c")
+        WagiConfig.from_executor(wagi_executor(entrypoint="main"), "c")
 
 
 def test_unknown_executor_fields_are_refused() -> None:
-    with pytest.raises(SpinError, match="unknown field"):
-        WagiConfig.from_executor({"type": "wagi", "args": "x"}, "c")
+    with pytest.raises(SpinError, match="unknown field `args`"):
+        wagi_executor(args="x")
 
 
 def test_argv_substitutes_script_name_and_args() -> None:

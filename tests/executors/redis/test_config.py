@@ -7,8 +7,15 @@ from typing import Any
 import pytest
 
 from spin.errors import SpinError
-from spin.executors.redis.config import check_address, plan_subscriptions, redacted
+from spin.executors.redis.config import (
+    RedisAppConfig,
+    RedisTriggerConfig,
+    check_address,
+    plan_subscriptions,
+    redacted,
+)
 from spin.locked import LockedApp
+from spin.trigger.config import app_trigger_config, trigger_configs
 
 
 def locked_app(
@@ -38,7 +45,9 @@ def locked_app(
 
 
 def plan(app: LockedApp) -> dict[str, dict[str, list[str]]]:
-    return {s.address: s.channels for s in plan_subscriptions(app, app.triggers_of("redis"))}
+    triggers = trigger_configs(app, "redis", RedisTriggerConfig)
+    app_config = app_trigger_config(app, "redis", RedisAppConfig)
+    return {s.address: s.channels for s in plan_subscriptions(app, triggers, app_config)}
 
 
 def test_app_address_is_the_default_and_channels_group_components() -> None:
@@ -91,7 +100,7 @@ def test_missing_address_names_the_trigger() -> None:
 
 def test_missing_channel_names_the_trigger() -> None:
     app = locked_app([{"component": "one"}], address="redis://localhost")
-    with pytest.raises(SpinError, match=r"'trigger-0' has no channel"):
+    with pytest.raises(SpinError, match=r"redis trigger 'trigger-0' has no `channel`"):
         plan(app)
 
 
