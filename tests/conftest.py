@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,3 +44,27 @@ def sup(tmp_path: Path) -> Iterator[Supervised]:
         yield run
     finally:
         run.cleanup()
+
+
+@pytest.fixture(scope="session")
+def sdk_guest() -> Callable[[str], Path]:
+    """`sdk_guest("hello")`: the component built from tests/guests/sdk_python/hello.
+
+    Built with componentize-py on first use and cached by input hash across runs
+    (tests/guests/build.py); a build failure raises GuestBuildError with the tool's output.
+    """
+    from tests.guests.build import build_sdk_guest
+
+    return build_sdk_guest
+
+
+@pytest.fixture(scope="session")
+def compiled_wasm_cache() -> Path:
+    """A compiled-artefact cache shared by every test and run: `RuntimeConfig(cache_dir=...)`.
+
+    Compiling a 37 MB SDK guest takes 7 s of CPU; its cached artefact loads in milliseconds.
+    Entries are keyed by the Wasm bytes and the wasmtime version (spin/runtime/engine.py).
+    """
+    from tests.guests.build import cache_root
+
+    return cache_root() / "compiled"
