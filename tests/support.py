@@ -12,7 +12,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -101,23 +101,21 @@ REPO_ROOT = TESTS_DIR.parent
 WAT_DIR = TESTS_DIR / "wat"
 
 
-def wat_component(
-    wat_name: str,
-    out_dir: Path,
+def locked_component(
+    wasm: Path,
+    component_id: str,
     *,
-    component_id: str | None = None,
     env: dict[str, str] | None = None,
     files: list[tuple[Path, str]] | None = None,
     config: dict[str, str] | None = None,
     allowed_outbound_hosts: list[str] | None = None,
 ):  # -> spin.locked.LockedComponent
-    """A locked component whose source is `tests/wat/<wat_name>.wat`, compiled into `out_dir`."""
+    """A locked component whose source is the Wasm file `wasm`."""
     from spin.locked import LockedComponent
 
-    wasm = wat_to_wasm(WAT_DIR / f"{wat_name}.wat", out_dir)
     return LockedComponent(
         {
-            "id": component_id or wat_name.replace("_", "-"),
+            "id": component_id,
             "source": {"content_type": "application/wasm", "source": wasm.as_uri()},
             "env": env or {},
             "files": [
@@ -127,6 +125,30 @@ def wat_component(
             "metadata": {"allowed_outbound_hosts": allowed_outbound_hosts or []},
         }
     )
+
+
+def wat_component(
+    wat_name: str, out_dir: Path, *, component_id: str | None = None, **settings: Any
+):  # -> spin.locked.LockedComponent
+    """A locked component whose source is `tests/wat/<wat_name>.wat`, compiled into `out_dir`.
+
+    `settings` are `locked_component`'s: env, files, config, allowed_outbound_hosts.
+    """
+    wasm = wat_to_wasm(WAT_DIR / f"{wat_name}.wat", out_dir)
+    return locked_component(wasm, component_id or wat_name.replace("_", "-"), **settings)
+
+
+def sdk_component(
+    app: str, *, component_id: str | None = None, **settings: Any
+):  # -> spin.locked.LockedComponent
+    """A locked component built from the spin-sdk app `tests/guests/sdk_python/<app>`.
+
+    The build is cached by input hash (tests/guests/build.py); `settings` are
+    `locked_component`'s: env, files, config, allowed_outbound_hosts.
+    """
+    from tests.guests.build import build_sdk_guest
+
+    return locked_component(build_sdk_guest(app), component_id or f"sdk-{app}", **settings)
 
 
 def logs_for(tmp_path: Path, component_id: str):  # -> spin.trigger.ComponentLogs

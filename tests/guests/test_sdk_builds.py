@@ -20,6 +20,7 @@ from spin.runtime.config import RuntimeConfig
 from spin.runtime.engine import WasmEngine
 from tests.guests import build
 from tests.guests.sdk_interfaces import HTTP_APP_IMPORTS, REDIS_APP_IMPORTS, WORLD_EXPORTS
+from tests.support import sdk_component
 
 APPS = sorted(p.name for p in build.APPS_DIR.iterdir() if (p / "app.py").is_file())
 
@@ -142,3 +143,12 @@ def test_concurrent_builds_of_one_app_run_the_tool_once(
     assert len(set(results)) == 1 and len(results) == 4
     assert results[0].read_bytes() == b"\0asm component"
     assert not list(results[0].parent.glob("*.partial.wasm"))
+
+
+def test_sdk_component_is_a_locked_component_of_the_built_guest(
+    sdk_guest: Callable[[str], Path],
+) -> None:
+    component = sdk_component("echo", allowed_outbound_hosts=["http://127.0.0.1:*"])
+    assert component.id == "sdk-echo"
+    assert component.source_path == sdk_guest("echo")
+    assert component.metadata["allowed_outbound_hosts"] == ["http://127.0.0.1:*"]
