@@ -8,6 +8,7 @@ access-log line.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+from spin.executors.http.connections import RateLimitedLog
 from spin.executors.http.handlers import AnyHandler, IncomingRequest
 from spin.executors.http.headers import RequestFacts
 from spin.executors.http.routing import WELL_KNOWN_PREFIX, RouteMatch, Router
@@ -33,6 +35,7 @@ NOT_FOUND = HttpResponse(404, [], b"")
 INTERNAL_ERROR = HttpResponse(500, [], b"")
 HEALTH_OK = HttpResponse(200, [("content-type", "text/plain")], b"OK")
 PAYLOAD_TOO_LARGE = HttpResponse(413, [], b"")
+REQUEST_TIMEOUT = HttpResponse(408, [("connection", "close")], b"")
 
 
 class ClientGone(Exception):
@@ -53,6 +56,7 @@ class BodyLimits:
     """What a request body may cost before its component is called."""
 
     max_size: int  # bytes; past it, 413
+    timeout: float | None = None  # seconds for the whole body to arrive; past it, 408
 
 
 def app_info_response(name: str, version: str) -> HttpResponse:
@@ -77,6 +81,7 @@ class SpinHttpApp:
         self.handlers = handlers
         self.info = info
         self.limits = limits
+        self.reports = RateLimitedLog(log)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -108,7 +113,13 @@ class SpinHttpApp:
                     access_log.info("%s %s client gone %s", scope["method"], path, component)
                     return
                 except Refused as refused:
-                    log.info("%s %s refused: %s", scope["method"], path, refused.reason)
+                    self.reports.warning(
+                        str(refused.response.status),
+                        "%s %s refused: %s",
+                        scope["method"],
+                        path,
+                        refused.reason,
+                    )
                     response = refused.response
                 else:
                     response = await self._run_guest(request, match)
@@ -157,6 +168,16 @@ async def _read_body(scope: Scope, receive: Receive, limits: BodyLimits) -> byte
     declared = _content_length(scope)
     if declared is not None and declared > limits.max_size:
         raise _too_large(limits, str(declared))
+    try:
+        async with asyncio.timeout(limits.timeout):
+            return await _receive_body(receive, limits)
+    except TimeoutError:
+        raise Refused(
+            REQUEST_TIMEOUT, f"body not received within --body-timeout ({limits.timeout:g} s)"
+        ) from None
+
+
+async def _receive_body(receive: Receive, limits: BodyLimits) -> bytearray:
     body = bytearray()
     while True:
         message = await receive()

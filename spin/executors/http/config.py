@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -24,6 +25,26 @@ class HttpOptions:
     #: A request body past this is refused with 413. Spin has no limit; without one, a single
     #: large POST held the whole body in memory (a 200 MiB body peaked at 813 MiB).
     max_body_size: str = "100M"
+    #: Seconds a request body may take to arrive, first byte to last (0: none); past it, 408.
+    #: Without one, 300 clients sending a byte every 2 s held their connections indefinitely.
+    body_timeout: float = 30.0
+    #: Connections held at once (each is a file descriptor); past it, 503 and closed.
+    max_connections: int = 1000
+
+
+def _limit(
+    flag: str, envvar: str, kind: Any, default: object, metavar: str, help_text: str
+) -> click.Option:
+    """One of the request limits: an option with its environment variable and a default."""
+    return click.Option(
+        [flag],
+        envvar=envvar,
+        type=kind,
+        default=default,
+        show_default=True,
+        metavar=metavar,
+        help=help_text,
+    )
 
 
 HTTP_OPTIONS: list[click.Option] = [
@@ -47,13 +68,34 @@ HTTP_OPTIONS: list[click.Option] = [
         envvar="SPIN_TLS_KEY",
         help="Private key (PEM) of the certificate; needs --tls-cert.",
     ),
-    click.Option(
-        ["--max-body-size"],
-        envvar="SPIN_HTTP_MAX_BODY_SIZE",
-        default=HttpOptions.max_body_size,
-        show_default=True,
-        metavar="SIZE",
-        help="Largest request body accepted (bytes, or with K, M, G); larger ones get 413.",
+    *(
+        _limit(flag, envvar, kind, default, metavar, help_text)
+        for flag, envvar, kind, default, metavar, help_text in (
+            (
+                "--max-body-size",
+                "SPIN_HTTP_MAX_BODY_SIZE",
+                str,
+                HttpOptions.max_body_size,
+                "SIZE",
+                "Largest request body accepted (bytes, or with K, M, G); larger ones get 413.",
+            ),
+            (
+                "--body-timeout",
+                "SPIN_HTTP_BODY_TIMEOUT",
+                click.FloatRange(min=0),
+                HttpOptions.body_timeout,
+                "SECONDS",
+                "Time a request body may take to arrive (0: no limit); slower ones get 408.",
+            ),
+            (
+                "--max-connections",
+                "SPIN_HTTP_MAX_CONNECTIONS",
+                click.IntRange(min=1),
+                HttpOptions.max_connections,
+                "N",
+                "Connections held at once (at most what the open-file limit allows); more get 503.",
+            ),
+        )
     ),
 ]
 
@@ -72,6 +114,8 @@ class ServerConfig:
     port: int
     tls: TlsFiles | None = None
     max_body_size: int = 100 * 1024**2
+    body_timeout: float | None = HttpOptions.body_timeout
+    max_connections: int = HttpOptions.max_connections
 
     @property
     def scheme(self) -> str:
@@ -85,6 +129,8 @@ class ServerConfig:
             port,
             tls_files(options.tls_cert, options.tls_key),
             max_body_size=parse_size(options.max_body_size),
+            body_timeout=options.body_timeout or None,
+            max_connections=options.max_connections,
         )
 
 

@@ -21,6 +21,13 @@ from hypercorn.config import Config as HypercornConfig
 from spin.errors import SpinError
 from spin.executors.http.app import BodyLimits, SpinHttpApp, app_info_response
 from spin.executors.http.config import ServerConfig
+from spin.executors.http.connections import (
+    ConnectionGate,
+    RateLimitedLog,
+    connection_limit,
+    install_gate,
+    rate_limited_loop_errors,
+)
 from spin.executors.http.handlers import AnyHandler, make_handler
 from spin.executors.http.routing import WELL_KNOWN_PREFIX, Router
 from spin.executors.http.trigger_config import HttpTriggerConfig
@@ -183,8 +190,11 @@ async def serve(context: TriggerContext) -> int:
                 router,
                 handlers,
                 app_info_response(context.app.name, context.app.version),
-                BodyLimits(max_size=config.max_body_size),
+                BodyLimits(max_size=config.max_body_size, timeout=config.body_timeout),
             )
+            reports = RateLimitedLog(log)
+            rate_limited_loop_errors(reports)
+            install_gate(ConnectionGate(connection_limit(config.max_connections), reports))
             context.notify_ready()
             # hypercorn's asyncio.TaskGroup cancels and uncancels the task it runs in; a task
             # of its own keeps that bookkeeping away from the trigger library's cancel scopes.

@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+import resource
+import select
+import socket
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -11,6 +15,7 @@ import psutil
 import pytest
 
 from tests.executors.http.test_server import Executor, build_app
+from tests.support import wait_for
 
 MIB = 1024 * 1024
 
@@ -96,4 +101,95 @@ def test_a_large_body_is_held_about_once_in_the_executor_and_its_worker(
         growth = {p.pid: (peak_rss(p.pid) - before[p.pid]) / size for p in (main, worker)}
         assert growth[main.pid] < 1.5 and growth[worker.pid] < 2.5, growth
     finally:
+        assert executor.stop() == 0, executor.stderr()
+
+
+# -- slow bodies and the connection bound -----------------------------------------------
+
+
+def slow_body_connection(port: int) -> socket.socket:
+    """A connection whose request announces a 100-byte body and sends one byte of it."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(b"POST /echo/slow HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\nx")
+    return sock
+
+
+def answer(sock: socket.socket) -> bytes:
+    """What the server sent before closing the connection (b"" if still open)."""
+    ready, _, _ = select.select([sock], [], [], 0)
+    if not ready:
+        return b""
+    chunks = []
+    try:
+        while chunk := sock.recv(4096):
+            chunks.append(chunk)
+    except ConnectionResetError:  # closed with our unread request in its buffer
+        chunks.append(b"reset")
+    return b"".join(chunks) or b"closed"
+
+
+def test_a_body_that_trickles_in_is_408_at_the_body_timeout(limits_lock: Path) -> None:
+    # Before: a byte every 2 s kept a connection (and its request) open indefinitely.
+    executor = started(limits_lock, "--body-timeout", "1")
+    connections = [slow_body_connection(executor.port) for _ in range(20)]
+    try:
+        answers: dict[int, bytes] = {}
+
+        def all_answered() -> bool:
+            for index, sock in enumerate(connections):
+                if index not in answers:
+                    with contextlib.suppress(OSError):
+                        sock.send(b"y")  # keep trickling
+                    if reply := answer(sock):
+                        answers[index] = reply
+            return len(answers) == len(connections)
+
+        wait_for(all_answered, timeout=15, interval=0.2, what="408 on every slow connection")
+        assert all(reply.startswith(b"HTTP/1.1 408") for reply in answers.values()), answers
+        assert httpx.get(f"{executor.url}/hello", timeout=10).status_code == 200
+        refusals = executor.stderr().count("not received within --body-timeout (1 s)")
+        assert 1 <= refusals < 20, "one line per condition, not one per connection"
+    finally:
+        for sock in connections:
+            sock.close()
+        assert executor.stop() == 0, executor.stderr()
+
+
+def limit_open_files(soft: int) -> Callable[[], None]:
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, soft))
+
+    return apply
+
+
+def test_connections_past_the_limit_are_refused_and_logged_once(limits_lock: Path) -> None:
+    # Before: with no bound, 1,100 slow clients exhausted the file descriptors and every
+    # accept logged "Too many open files". Here the process may open 256 files.
+    executor = Executor(
+        limits_lock, "--wasm-workers", "1", "--body-timeout", "5", preexec_fn=limit_open_files(256)
+    )
+    executor.wait_ready()
+    held: list[socket.socket] = []
+    try:
+        held = [slow_body_connection(executor.port) for _ in range(300)]
+        refused = wait_for(
+            lambda: [reply for sock in held if (reply := answer(sock))],
+            what="connections past the limit to be refused",
+        )
+        assert all(reply.startswith((b"HTTP/1.1 503", b"reset")) for reply in refused), refused
+        for sock in held:  # let the held ones go; the executor serves again
+            sock.close()
+        wait_for(
+            lambda: httpx.get(f"{executor.url}/hello", timeout=10).status_code == 200,
+            what="the executor to serve again",
+        )
+        stderr = executor.stderr()
+        assert "--max-connections 1000 lowered to 128: the open-file limit is 256" in stderr
+        assert stderr.count("connection limit reached") == 1, stderr[-2000:]
+        # A burst can still reach the limit before the gate counts the connections (the loop
+        # accepts a batch at once); the loop's error is then reported once, not per accept.
+        assert stderr.count("Too many open files") <= 1, stderr[-2000:]
+    finally:
+        for sock in held:
+            sock.close()
         assert executor.stop() == 0, executor.stderr()

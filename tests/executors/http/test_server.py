@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -154,6 +154,7 @@ class Executor:
         port: int | None = None,
         listen_flag: bool = True,
         env: dict[str, str] | None = None,
+        preexec_fn: Callable[[], None] | None = None,
     ) -> None:
         self.port = port or free_port()
         self.dir = lock.parent
@@ -177,6 +178,7 @@ class Executor:
                 stdout=out,
                 stderr=err,
                 cwd=self.dir,
+                preexec_fn=preexec_fn,
             )
 
     @property
