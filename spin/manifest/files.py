@@ -88,10 +88,26 @@ def _placement_mounts(
     guest_root = PurePosixPath("/") / destination
     if path.is_dir() and file_by_file:
         return [
-            FileMount(file, str(guest_root / file.relative_to(path).as_posix()))
+            _placed_file(check, path, file, guest_root, key_path(field, "source"))
             for file in _files_under(path)
         ]
     return [FileMount(path, str(guest_root))]
+
+
+def _placed_file(
+    check: Checker, directory: Path, file: Path, guest_root: PurePosixPath, field: str
+) -> FileMount:
+    """One file of a directory mounted file by file: a link must stay inside the directory,
+    as it must when the directory is mounted whole."""
+    resolved = file.resolve()
+    if not resolved.is_relative_to(directory):
+        check.fail(
+            field,
+            f"{file} is a symbolic link to {resolved}, outside the mounted directory "
+            f"{directory}: a guest may only see what the manifest mounts.",
+            "Replace the link with a copy of its target, or mount the target explicitly.",
+        )
+    return FileMount(resolved, str(guest_root / file.relative_to(directory).as_posix()))
 
 
 def _files_under(directory: Path) -> list[Path]:

@@ -3,6 +3,7 @@ the exact TOML path of the offending field."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -414,3 +415,19 @@ def test_non_utf8_file(tmp_path: Path) -> None:
     manifest.write_bytes(b'spin_manifest_version = 2\nname = "\xff"\n')
     with pytest.raises(ManifestError, match="UTF-8"):
         load_manifest(manifest)
+
+
+def test_a_link_out_of_a_directory_mounted_file_by_file_names_it(app_dir: Path) -> None:
+    """With `exclude_files` a directory is mounted file by file; a link in it leading out of
+    the directory used to be mounted as the file it points to."""
+    (app_dir / "secret.txt").write_text("not mounted")
+    os.symlink("../secret.txt", app_dir / "static" / "r")
+    manifest = app_dir / "spin.toml"
+    manifest.write_text(
+        v2(files='[{ source = "static", destination = "/" }]', exclude_files='["*.md"]')
+    )
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(manifest)
+    assert caught.value.field == "component.hello.files[0].source"
+    assert "static/r is a symbolic link to" in str(caught.value)
+    assert "secret.txt, outside the mounted directory" in str(caught.value)

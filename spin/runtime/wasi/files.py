@@ -6,17 +6,161 @@ directories, so single files are gathered into a staging directory (hard links w
 preopened at `/`; directories are preopened where they are. Without transient write the guest
 sees everything read-only; with it, the guest gets a private copy it may change, and the
 originals are never touched.
+
+Confinement: a guest sees what the manifest mounts and nothing else. Before anything is
+preopened or copied, every mounted tree is checked (`check_mount`): a symbolic link must be
+relative and lead, step by step, to an existing file or directory inside the mounted directory;
+anything else (a link out of it, an absolute link, a dangling link, a device or pipe) refuses
+the app's start, naming the file, the link and its target. Copies keep the links as links, so a
+copy holds exactly what the original held. Hosts that resolve guest paths themselves (the WASI
+0.2 host) call `resolve_beneath`, the same rule applied to one path at call time.
+
+Private copies live under the runtime's transient directory, one staging directory per loaded
+component, locked (`flock`) by the process that uses it. Copies are made under a temporary name
+and renamed when complete; a failed load removes its staging directory, and every load first
+removes the staging directories no live process holds (left by a crash or a kill).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
+import stat
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from spin.errors import SpinError
+
+#: Symbolic links followed for one path before giving up, as Linux does (ELOOP).
+MAX_SYMLINK_HOPS = 40
+
+#: Name prefix of staging directories (after the component id) and of copies being made.
+STAGING_MARK = "-files-"
+PARTIAL_PREFIX = ".partial-"
+
+_FIX_LINK = (
+    "Replace the link with a copy of what it points to, make it a relative link to a file inside "
+    "the mounted directory, or mount its target explicitly in the component's `files`."
+)
+
+
+class OutsideMount(Exception):
+    """A path that leaves its mounted directory (`..` above it, or through a symbolic link)."""
+
+    def __init__(self, path: str, link: str | None, target: str | None, why: str) -> None:
+        self.path, self.link, self.target = path, link, target
+        super().__init__(why)
+
+
+def resolve_beneath(root: Path, relative: str | PurePosixPath, *, follow_last: bool = True) -> Path:
+    """The host path that `relative` (a guest path inside the preopen `root`) names.
+
+    Symbolic links are followed the way the kernel follows them, but the walk may never leave
+    `root`: `..` above it or an absolute link raises OutsideMount, as does a chain of more
+    than MAX_SYMLINK_HOPS links. With `follow_last` False a link in the last position is not
+    followed (for lstat, unlink, readlink). The path need not exist.
+    """
+    base = Path(os.path.realpath(root))
+    pending = _reversed_parts(str(relative))
+    current: list[str] = []
+    hops = 0
+    while pending:
+        part = pending.pop()
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not current:
+                raise OutsideMount(str(relative), None, None, "`..` leads above the mount")
+            current.pop()
+            continue
+        candidate = base.joinpath(*current, part)
+        if (pending or follow_last) and candidate.is_symlink():
+            hops += 1
+            target = os.readlink(candidate)
+            link = "/".join([*current, part])
+            if hops > MAX_SYMLINK_HOPS:
+                raise OutsideMount(str(relative), link, target, "too many levels of links")
+            if os.path.isabs(target):
+                raise OutsideMount(str(relative), link, target, "the link is absolute")
+            pending.extend(_reversed_parts(target))
+            continue
+        current.append(part)
+    return base.joinpath(*current)
+
+
+def _reversed_parts(path: str) -> list[str]:
+    return list(reversed(path.lstrip("/").split("/")))
+
+
+def check_mount(component_id: str, host_dir: Path) -> None:
+    """SpinError unless every entry under `host_dir` is a file, a directory, or a relative
+    link to an existing file or directory inside it (see the module's docstring)."""
+    root = Path(os.path.realpath(host_dir))
+    for entry in _walk(component_id, root):
+        mode = os.lstat(entry).st_mode
+        if stat.S_ISLNK(mode):
+            _check_link(component_id, root, entry)
+        elif not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            raise SpinError(
+                f"Component {component_id!r}: the mounted directory {host_dir} contains "
+                f"{entry}, which is neither a file nor a directory (a device, pipe or socket). "
+                "Only files and directories can be mounted: remove it from the directory."
+            )
+
+
+def _walk(component_id: str, root: Path) -> Iterator[Path]:
+    def unreadable(err: OSError) -> None:
+        raise SpinError(
+            f"Component {component_id!r}: cannot read the mounted directory {err.filename}: "
+            f"{err.strerror}. Fix its permissions or the component's `files`."
+        )
+
+    for directory, dirs, files in os.walk(root, onerror=unreadable):
+        for name in (*dirs, *files):
+            yield Path(directory, name)
+
+
+def _check_link(component_id: str, root: Path, link: Path) -> None:
+    target = os.readlink(link)
+    relative = link.relative_to(root)
+    where = f"Component {component_id!r}: the mounted directory {root} contains a symbolic link"
+    try:
+        resolved = resolve_beneath(root, relative.as_posix())
+    except OutsideMount as err:
+        hop = f" (through {err.link} -> {err.target})" if err.link != relative.as_posix() else ""
+        raise SpinError(
+            f"{where} {relative} -> {target} that leads outside it{hop}: {err}. A guest may "
+            f"only see what the manifest mounts. {_FIX_LINK}"
+        ) from None
+    if not resolved.is_relative_to(root) or not os.path.lexists(resolved):
+        raise SpinError(
+            f"{where} {relative} -> {target} whose target does not exist (a dangling link). "
+            "Remove the link or create its target inside the mounted directory."
+        )
+    if not (resolved.is_file() or resolved.is_dir()):
+        raise SpinError(
+            f"{where} {relative} -> {target} that leads to neither a file nor a directory. "
+            "Remove the link."
+        )
+
+
+def check_single_file(component_id: str, host: Path, guest: str) -> None:
+    """SpinError unless `host`, to be mounted at `guest`, is a regular file (not a link)."""
+    if host.is_symlink():
+        raise SpinError(
+            f"Component {component_id!r}: the file to mount at {guest!r}, {host}, is a symbolic "
+            f"link to {os.readlink(host)}. Mount the file it points to instead (the manifest "
+            "does so for the files it lists itself)."
+        )
+    if not host.is_file():
+        raise SpinError(
+            f"Component {component_id!r}: the file to mount at {guest!r}, {host}, is not a "
+            "regular file. Fix the component's `files` in the manifest."
+        )
 
 
 @dataclass(frozen=True)
@@ -37,39 +181,90 @@ class MountedFiles:
         writable: bool,
         work_dir: Path | None,
     ) -> None:
+        self.component_id = component_id
         self.preopens: list[Preopen] = []
         self._staging: Path | None = None
+        self._lock_fd: int | None = None
+        self._work_dir = work_dir
         if not files:
             return
-        if work_dir is not None:
-            work_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._mount(files, writable)
+        except BaseException:
+            self.close()
+            raise
+
+    def _mount(self, files: list[tuple[Path, str]], writable: bool) -> None:
         single_files: list[tuple[Path, PurePosixPath]] = []
+        directories: list[tuple[Path, PurePosixPath]] = []
         for host, guest in files:
-            guest_path = _guest_path(component_id, guest)
-            if host.is_dir():
-                if writable:
-                    copy = self._staging_dir(component_id, work_dir) / f"dir{len(self.preopens)}"
-                    shutil.copytree(host, copy, symlinks=False)
-                    host = copy
-                self.preopens.append(Preopen(host, str(guest_path), writable))
-            elif host.is_file():
+            guest_path = _guest_path(self.component_id, guest)
+            if host.is_dir() and not host.is_symlink():
+                check_mount(self.component_id, host)
+                directories.append((host, guest_path))
+            elif host.exists() or host.is_symlink():
+                check_single_file(self.component_id, host, guest)
                 single_files.append((host, guest_path))
             else:
                 raise SpinError(
-                    f"Component {component_id!r}: the file to mount at {guest!r}, {host}, does "
-                    "not exist. Fix the component's `files` in the manifest."
+                    f"Component {self.component_id!r}: the file to mount at {guest!r}, {host}, "
+                    "does not exist. Fix the component's `files` in the manifest."
                 )
+        for host, guest_path in directories:
+            if writable:
+                host = self._copy_tree(host, f"dir{len(self.preopens)}")
+            self.preopens.append(Preopen(host, str(guest_path), writable))
         if single_files:
-            root = self._staging_dir(component_id, work_dir) / "root"
-            for host, guest_path in single_files:
-                target = root.joinpath(*guest_path.parts[1:])
-                target.parent.mkdir(parents=True, exist_ok=True)
-                _place(host, target, copy=writable)
+            root = self._stage_files(single_files, copy=writable)
             self.preopens.insert(0, Preopen(root, "/", writable))
 
-    def _staging_dir(self, component_id: str, work_dir: Path | None) -> Path:
+    def _copy_tree(self, host: Path, name: str) -> Path:
+        """A private copy of the directory `host` (links kept as links), made under a
+        temporary name and renamed once complete."""
+        staging = self._staging_dir()
+        partial, final = staging / f"{PARTIAL_PREFIX}{name}", staging / name
+        try:
+            shutil.copytree(host, partial, symlinks=True)
+        except (OSError, shutil.Error) as err:
+            raise SpinError(
+                f"Component {self.component_id!r}: cannot make the private copy of {host} that "
+                f"--allow-transient-write gives the guest: {_copy_problem(err)}. Free space "
+                f"under {staging.parent}, or run without --allow-transient-write."
+            ) from None
+        os.rename(partial, final)
+        return final
+
+    def _stage_files(self, files: list[tuple[Path, PurePosixPath]], *, copy: bool) -> Path:
+        staging = self._staging_dir()
+        partial, root = staging / f"{PARTIAL_PREFIX}root", staging / "root"
+        for host, guest_path in files:
+            target = partial.joinpath(*guest_path.parts[1:])
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                _place(host, target, copy=copy)
+            except OSError as err:
+                raise SpinError(
+                    f"Component {self.component_id!r}: cannot stage {host} for the guest at "
+                    f"{guest_path}: {err.strerror}. Free space under {staging.parent}, or fix "
+                    "the component's `files`."
+                ) from None
+        os.rename(partial, root)
+        return root
+
+    def _staging_dir(self) -> Path:
+        """This component's staging directory, created (and locked) on first use."""
         if self._staging is None:
-            self._staging = Path(tempfile.mkdtemp(prefix=f"{component_id}-files-", dir=work_dir))
+            work_dir = self._work_dir
+            if work_dir is not None:
+                work_dir.mkdir(parents=True, exist_ok=True)
+            with _sweep_lock(work_dir):
+                if work_dir is not None:
+                    sweep_stale_copies(work_dir)
+                staging = Path(
+                    tempfile.mkdtemp(prefix=f"{self.component_id}{STAGING_MARK}", dir=work_dir)
+                )
+                self._lock_fd = _lock_dir(staging)
+                self._staging = staging
         return self._staging
 
     def close(self) -> None:
@@ -77,6 +272,56 @@ class MountedFiles:
         if self._staging is not None:
             shutil.rmtree(self._staging, ignore_errors=True)
             self._staging = None
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+
+@contextlib.contextmanager
+def _sweep_lock(work_dir: Path | None) -> Iterator[None]:
+    """A lock on the transient directory itself, held while sweeping and while creating a
+    staging directory, so that a sweep never sees a staging directory before its lock."""
+    if work_dir is None:
+        yield
+        return
+    fd = os.open(work_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _lock_dir(path: Path) -> int:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def sweep_stale_copies(work_dir: Path) -> list[Path]:
+    """Remove the staging directories under `work_dir` that no live process holds; the
+    removed paths. The caller holds the sweep lock."""
+    removed = []
+    for entry in work_dir.iterdir():
+        if STAGING_MARK not in entry.name or not entry.is_dir() or entry.is_symlink():
+            continue
+        try:
+            fd = _lock_dir(entry)
+        except OSError:
+            continue  # held by a running guest worker (or gone already)
+        try:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+        finally:
+            os.close(fd)
+    return removed
+
+
+def _copy_problem(err: OSError | shutil.Error) -> str:
+    if isinstance(err, shutil.Error):
+        first = err.args[0][0] if err.args and err.args[0] else None
+        return f"{first[0]}: {first[2]}" if first else str(err)
+    return f"{err.filename}: {err.strerror}" if err.filename else str(err.strerror or err)
 
 
 def _guest_path(component_id: str, guest: str) -> PurePosixPath:
@@ -93,8 +338,8 @@ def _place(host: Path, target: Path, *, copy: bool) -> None:
     """Put `host` at `target`: a private copy when the guest may write, else a hard link."""
     if not copy:
         try:
-            os.link(host, target)
+            os.link(host, target, follow_symlinks=False)
             return
         except OSError:
             pass  # another file system, or links not allowed: copy instead
-    shutil.copy2(host, target)
+    shutil.copy2(host, target, follow_symlinks=False)
