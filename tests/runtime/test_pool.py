@@ -23,7 +23,8 @@ from spin.runtime.errors import GuestError
 from spin.runtime.http_types import HttpRequest
 from spin.runtime.logs import ComponentLogs
 from spin.runtime.pool import pool as pool_module
-from spin.runtime.pool.pool import GuestLoad, WorkerPool, open_pool
+from spin.runtime.pool import worker as worker_module
+from spin.runtime.pool.pool import GuestLoad, PooledGuest, WorkerPool, open_pool
 from tests.executors.http.test_server import HELLO_MANIFEST, Executor, build_app
 from tests.support import wait_for, wat_component
 
@@ -276,3 +277,13 @@ def test_workers_die_with_a_sigkilled_executor(tmp_path: Path) -> None:
         )
     finally:
         executor.stop()
+
+
+def test_the_executor_and_the_worker_agree_on_the_operations() -> None:
+    """The `Guest` methods are the one list of operations: `PooledGuest` offers each of them,
+    and a worker runs nothing else (`close` is not a call)."""
+    offered = {n for n, m in vars(PooledGuest).items() if callable(m) and not n.startswith("_")}
+    assert offered == worker_module.OPERATIONS
+    assert "close" not in worker_module.OPERATIONS
+    with pytest.raises(ValueError, match="unknown operation 'close'"):
+        worker_module.call(None, "close", ())  # type: ignore[arg-type]

@@ -97,7 +97,7 @@ class PooledGuest:
     async def handle_http(self, request: HttpRequest) -> HttpResponse:
         body = wire.raw(request.body)
         arguments = (request.method, request.uri, request.headers, request.params, body)
-        status, headers, body = await self._pool.call(self, wire.HANDLE_HTTP, arguments)
+        status, headers, body = await self._pool.call(self, "handle_http", arguments)
         return HttpResponse(status, headers, body)
 
     async def serve_http(
@@ -113,18 +113,18 @@ class PooledGuest:
             head.headers,
         )
         arguments = (head_tuple, wire.raw(first_chunk), more_body)
-        await self._pool.call(self, wire.SERVE_HTTP, arguments, on_message)
+        await self._pool.call(self, "serve_http", arguments, on_message)
 
     async def run_command(self, argv: list[str], env: dict[str, str], stdin: wire.Bytes) -> bytes:
         arguments = (argv, env, wire.raw(stdin))
-        stdout: bytes = await self._pool.call(self, wire.RUN_COMMAND, arguments)
+        stdout: bytes = await self._pool.call(self, "run_command", arguments)
         return stdout
 
     async def handle_redis(self, payload: bytes) -> None:
-        await self._pool.call(self, wire.HANDLE_REDIS, (payload,))
+        await self._pool.call(self, "handle_redis", (payload,))
 
     async def handle_timer(self) -> None:
-        await self._pool.call(self, wire.HANDLE_TIMER, ())
+        await self._pool.call(self, "handle_timer", ())
 
 
 class WorkerChannel(asyncio.Protocol):
@@ -368,13 +368,13 @@ class WorkerPool:
     async def call(
         self,
         guest: PooledGuest,
-        operation: int,
+        operation: str,
         arguments: tuple[Any, ...],
         on_message: OnMessage | None = None,
     ) -> Any:
-        """Run one operation on an idle worker (waiting for one if all are busy). A streamed
-        operation's messages before the reply go to `on_message`, whose answer (if not None)
-        goes back to the worker."""
+        """Run one operation (a `Guest` method's name) on an idle worker (waiting for one if all
+        are busy). A streamed operation's messages before the reply go to `on_message`, whose
+        answer (if not None) goes back to the worker."""
         message = wire.frame_pieces((guest._index, operation, arguments))
         worker = self._idle.pop() if self._idle else await self._wait_for_idle()
         worker.busy = True
@@ -412,7 +412,7 @@ class WorkerPool:
             return value
         if tag == wire.GUEST_ERROR:
             raise GuestError(guest.id, value)
-        raise WorkerFailure(f"{wire.OPERATION_NAMES[operation]} of {guest.id!r}: {value}")
+        raise WorkerFailure(f"{operation} of {guest.id!r}: {value}")
 
     async def _wait_for_idle(self) -> Worker:
         """Queue for the next worker to come free (first come, first served)."""

@@ -16,7 +16,12 @@ with the header concatenated, a 200 MiB POST peaked at ~4x its size in the execu
     executor -> worker   call:  (guest index, operation, arguments)
     worker -> executor   reply: (OK, result), (GUEST_ERROR, reason) or (FAILED, message)
 
-A streamed call (SERVE_HTTP, a wasi:http request) has more messages before its reply:
+An operation is the name of the `Guest` method to call (`"handle_http"`), so the methods of
+`Guest` are the one list of operations: a new one needs its `PooledGuest` method, and an
+adapter in `worker` only if its arguments or result are not plain values. The name costs 12
+bytes per call next to an integer code, and no measurable time.
+
+A streamed call (`serve_http`, a wasi:http request) has more messages before its reply:
 
     worker -> executor   (HEAD, (status, headers)), then (BODY, chunk)..., then
                          (END, trailers or None) or (ABORT, reason): the response
@@ -57,14 +62,6 @@ END = 12
 ABORT = 13
 WANT_BODY = 14
 STREAMED = frozenset({HEAD, BODY, END, ABORT, WANT_BODY})
-
-#: Operations: the `Guest` methods a call names.
-HANDLE_HTTP = 0
-RUN_COMMAND = 1
-HANDLE_REDIS = 2
-HANDLE_TIMER = 3
-SERVE_HTTP = 4
-OPERATION_NAMES = ("handle_http", "run_command", "handle_redis", "handle_timer", "serve_http")
 
 #: The byte strings a frame carries: raw buffers may be any of these.
 Bytes = bytes | bytearray | memoryview

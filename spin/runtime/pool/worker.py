@@ -19,6 +19,7 @@ import signal
 import socket
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -27,6 +28,7 @@ from spin.errors import SpinError
 from spin.parent_death import die_with_parent
 from spin.proctitle import set_title
 from spin.runtime.errors import GuestError
+from spin.runtime.guest import Guest
 from spin.runtime.http.exchange import Headers, HttpExchange, RequestHead
 from spin.runtime.http_types import HttpRequest
 from spin.runtime.pool import wire
@@ -105,29 +107,41 @@ class ExecutorGone(Exception):
     """The executor closed the socket in the middle of a call."""
 
 
+def _handle_http(guest: Guest, arguments: tuple[Any, ...], _sock: Any, _reader: Any) -> Any:
+    response = guest.handle_http(HttpRequest(*arguments))
+    return response.status, response.headers, response.body
+
+
+def _serve_http(
+    guest: Guest, arguments: tuple[Any, ...], sock: socket.socket, reader: BinaryIO
+) -> None:
+    head, first_chunk, more_body = arguments
+    guest.serve_http(RequestHead(*head), WireExchange(sock, reader, first_chunk, more_body))
+
+
+#: Operations whose arguments or result are not plain values, and how they are run. Any other
+#: operation is the `Guest` method of that name, called with the arguments as they came.
+ADAPTERS: dict[str, Callable[..., Any]] = {"handle_http": _handle_http, "serve_http": _serve_http}
+#: What a call may name: the public methods of `Guest`, but for `close`.
+OPERATIONS = frozenset(
+    name for name, member in vars(Guest).items() if callable(member) and not name.startswith("_")
+) - {"close"}
+
+
 def call(
-    guest: Any,
-    operation: int,
+    guest: Guest,
+    operation: str,
     arguments: tuple[Any, ...],
     sock: socket.socket | None = None,
     reader: BinaryIO | None = None,
 ) -> Any:
     """Run one operation and turn its result into plain values."""
-    if operation == wire.SERVE_HTTP:
-        assert sock is not None and reader is not None
-        head, first_chunk, more_body = arguments
-        guest.serve_http(RequestHead(*head), WireExchange(sock, reader, first_chunk, more_body))
-        return None
-    if operation == wire.HANDLE_HTTP:
-        response = guest.handle_http(HttpRequest(*arguments))
-        return response.status, response.headers, response.body
-    if operation == wire.RUN_COMMAND:
-        return guest.run_command(*arguments)
-    if operation == wire.HANDLE_REDIS:
-        return guest.handle_redis(*arguments)
-    if operation == wire.HANDLE_TIMER:
-        return guest.handle_timer()
-    raise ValueError(f"unknown operation {operation!r}")
+    if operation not in OPERATIONS:
+        raise ValueError(f"unknown operation {operation!r}")
+    adapter = ADAPTERS.get(operation)
+    if adapter is not None:
+        return adapter(guest, arguments, sock, reader)
+    return getattr(guest, operation)(*arguments)
 
 
 def serve(sock: socket.socket) -> None:
