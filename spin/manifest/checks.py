@@ -10,13 +10,20 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
 from spin.errors import ManifestError
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+#: Linux's limits on one file name and on a whole path, in bytes (ENAMETOOLONG past them).
+NAME_MAX = 255
+PATH_MAX = 4096
+#: How much of an overlong path an error message quotes.
+QUOTED_PATH = 60
 
 
 def key_path(parent: str, key: str) -> str:
@@ -72,6 +79,50 @@ class Checker:
             self.wrong_type(field, value, "a string", fix)
         return value
 
+    def path(self, value: object, field: str, fix: str = "", *, base: Path | None = None) -> str:
+        """A string the file system can take as a path (under `base`, when given): no NUL
+        byte, no name longer than NAME_MAX, not longer than PATH_MAX in all."""
+        text = self.string(value, field, fix)
+        fix = fix or "Use a shorter path of ordinary file names, relative to the manifest."
+        if "\0" in text:
+            self.fail(
+                field,
+                f"the path {_abridged(text)} contains a NUL character.",
+                "Remove the NUL character (`\\u0000`) from the path.",
+            )
+        longest = max((len(part.encode()) for part in text.split("/")), default=0)
+        if longest > NAME_MAX:
+            self.fail(
+                field,
+                f"the path {_abridged(text)} has a name of {longest} bytes; file names are at "
+                f"most {NAME_MAX} bytes.",
+                fix,
+            )
+        full = len(str(base / text).encode()) if base is not None else len(text.encode())
+        if full >= PATH_MAX:
+            self.fail(
+                field,
+                f"the path {_abridged(text)} is {full} bytes long in all; paths are shorter "
+                f"than {PATH_MAX} bytes.",
+                fix,
+            )
+        return text
+
+    @contextmanager
+    def filesystem(self, field: str, what: str) -> Iterator[None]:
+        """Turn an error of the file system about `what` (the value of `field`) into a
+        manifest error for that field."""
+        try:
+            yield
+        except (OSError, ValueError) as err:
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+            self.fail(
+                field,
+                f"cannot look up {_abridged(what)}: {reason}.",
+                "Fix the path (relative to the manifest's directory) or the permissions of "
+                "the directories on it.",
+            )
+
     def boolean(self, value: object, field: str) -> bool:
         if not isinstance(value, bool):
             self.wrong_type(field, value, "a boolean", "Write `true` or `false`.")
@@ -109,3 +160,11 @@ class Checker:
             where = f"`[{field}]`" if field else "the manifest"
             self.fail(key_path(field, key), f"missing field `{key}` in {where}.", fix)
         return table[key]
+
+
+def _abridged(path: str) -> str:
+    """`path` quoted, its middle elided when it is too long to quote whole."""
+    if len(path) <= QUOTED_PATH:
+        return repr(path)
+    half = QUOTED_PATH // 2
+    return f"{path[:half] + '...' + path[-half:]!r} ({len(path)} characters)"

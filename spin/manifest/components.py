@@ -97,15 +97,17 @@ def _source(check: Checker, app_dir: Path, table: dict[str, Any], field: str) ->
     raw = check.required(table, field, "source", _SOURCE_FIX)
     field = key_path(field, "source")
     if isinstance(raw, str):
-        path = app_dir / raw
-        if not path.is_file():
+        path = app_dir / check.path(raw, field, base=app_dir)
+        with check.filesystem(field, raw):
+            found, resolved = path.is_file(), path.resolve()
+        if not found:
             check.fail(
                 field,
                 f"the Wasm file {raw!r} does not exist (looked for {path}).",
                 "Build the component first, or fix the path (it is relative to the manifest's "
                 "directory).",
             )
-        return ComponentSource(path=path.resolve())
+        return ComponentSource(path=resolved)
     if not isinstance(raw, dict):
         check.wrong_type(field, raw, "a path string or a `{ url, digest }` table", _SOURCE_FIX)
     if "package" in raw:

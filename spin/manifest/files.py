@@ -36,9 +36,12 @@ def file_mounts(
     for i, entry in enumerate(entries):
         entry_field = index_path(files_field, i)
         if isinstance(entry, str):
-            found = _pattern_mounts(check, app_dir, entry, entry_field)
+            check.path(entry, entry_field, base=app_dir)
+            with check.filesystem(entry_field, entry):
+                found = _pattern_mounts(check, app_dir, entry, entry_field)
         elif isinstance(entry, dict):
-            found = _placement_mounts(check, app_dir, entry, entry_field, bool(excludes))
+            with check.filesystem(entry_field, str(entry.get("source", ""))):
+                found = _placement_mounts(check, app_dir, entry, entry_field, bool(excludes))
         else:
             check.wrong_type(
                 entry_field, entry, "a path or glob pattern string, or a table", _PLACEMENT_FIX
@@ -70,11 +73,15 @@ def _placement_mounts(
     check: Checker, app_dir: Path, entry: dict[str, Any], field: str, file_by_file: bool
 ) -> list[FileMount]:
     check.only_keys(entry, field, ("source", "destination"))
-    source = check.string(
-        check.required(entry, field, "source", _PLACEMENT_FIX), key_path(field, "source")
+    source = check.path(
+        check.required(entry, field, "source", _PLACEMENT_FIX),
+        key_path(field, "source"),
+        base=app_dir,
     )
-    destination = check.string(
-        check.required(entry, field, "destination", _PLACEMENT_FIX), key_path(field, "destination")
+    destination = check.path(
+        check.required(entry, field, "destination", _PLACEMENT_FIX),
+        key_path(field, "destination"),
+        "Use a shorter guest path of ordinary file names, such as `/data`.",
     )
     _check_relative(check, source, key_path(field, "source"))
     path = (app_dir / source).resolve()

@@ -226,6 +226,28 @@ CASES = [
         "component.hello.files[0].mode",
     ),
     ("component-exclude-not-array", v2(exclude_files='"*.txt"'), "component.hello.exclude_files"),
+    # --- paths the file system cannot take (were ValueError / OSError ENAMETOOLONG)
+    ("source-with-nul", V2_OK.replace("app.wasm", "app\\u0000.wasm"), "component.hello.source"),
+    ("source-name-too-long", V2_OK.replace("app.wasm", "a" * 300), "component.hello.source"),
+    ("source-path-too-deep", V2_OK.replace("app.wasm", "a/" * 3000), "component.hello.source"),
+    ("files-pattern-with-nul", v2(files='["static/\\u0000*"]'), "component.hello.files[0]"),
+    ("files-name-too-long", v2(files=f'["{"a" * 300}"]'), "component.hello.files[0]"),
+    ("files-path-too-deep", v2(files=f'["{"a/" * 3000}*"]'), "component.hello.files[0]"),
+    (
+        "files-source-with-nul",
+        v2(files='[{ source = "a\\u0000b", destination = "/" }]'),
+        "component.hello.files[0].source",
+    ),
+    (
+        "files-source-too-long",
+        v2(files=f'[{{ source = "{"a" * 300}", destination = "/" }}]'),
+        "component.hello.files[0].source",
+    ),
+    (
+        "files-destination-with-nul",
+        v2(files='[{ source = "static", destination = "/x\\u0000" }]'),
+        "component.hello.files[0].destination",
+    ),
     (
         "component-outbound-not-strings",
         v2(allowed_outbound_hosts="[true]"),

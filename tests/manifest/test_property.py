@@ -177,3 +177,59 @@ def test_the_unmutated_manifest_loads(app_dir: Path) -> None:
     """The mutation test starts from a manifest that is valid as written."""
     load_only_manifest_errors(app_dir, to_toml(tomli.loads(VALID)))
     assert load_manifest(app_dir / "generated.toml").trigger_types() == ["http", "redis", "timer"]
+
+
+# -- paths the file system cannot take: every one is a ManifestError naming its field ----------
+
+
+def value_at(document: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        document = document[step]
+    return document
+
+
+def field_name(path: tuple[Any, ...]) -> str:
+    """The TOML path a ManifestError gives for `path`: `component.web.files[0]`."""
+    return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path)[1:]
+
+
+#: Fields of the valid manifest that hold a path (component sources, files, destinations).
+PATH_FIELDS = [
+    path
+    for path in VALID_PATHS
+    if any(key in path for key in ("source", "files", "destination"))
+    and isinstance(value_at(tomli.loads(VALID), path), str)
+]
+
+# (within the BMP: to_toml writes strings as JSON, whose surrogate-pair escapes TOML rejects)
+segment = st.text(
+    st.characters(codec="utf-8", max_codepoint=0xFFFF, exclude_characters="/"),
+    min_size=1,
+    max_size=6,
+)
+hostile_paths = st.one_of(
+    # a NUL anywhere (was ValueError: embedded null byte)
+    st.tuples(segment, segment).map(lambda parts: f"{parts[0]}\0{parts[1]}"),
+    # one name longer than NAME_MAX (was OSError: [Errno 36] File name too long)
+    st.integers(min_value=256, max_value=1000).map(lambda n: "a" * n),
+    st.integers(min_value=128, max_value=300).map(lambda n: "é" * n + ".wasm"),  # 2 bytes each
+    # thousands of segments: longer than PATH_MAX in all
+    st.integers(min_value=2100, max_value=3000).map(lambda n: "a/" * n + "x"),
+    # and the same shapes inside a glob pattern or below an existing directory
+    st.integers(min_value=256, max_value=400).map(lambda n: "static/" + "b" * n + "/*"),
+    st.integers(min_value=2100, max_value=3000).map(lambda n: "static/" + "c/" * n + "*"),
+)
+
+
+@PROPERTY
+@given(field=st.sampled_from(PATH_FIELDS), bad=hostile_paths)
+def test_paths_the_file_system_cannot_take_are_manifest_errors(
+    app_dir: Path, field: tuple[Any, ...], bad: str
+) -> None:
+    document = tomli.loads(VALID)
+    mutate(document, field, "replace", bad)
+    manifest = app_dir / "generated.toml"
+    manifest.write_text(to_toml(document))
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(manifest)
+    assert caught.value.field == field_name(field), caught.value
