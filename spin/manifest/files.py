@@ -27,7 +27,7 @@ _PLACEMENT_FIX = 'Write `{ source = "dir", destination = "/path/in/guest" }`.'
 
 def file_mounts(
     check: Checker, app_dir: Path, raw_files: object, raw_excludes: object, field: str
-) -> tuple[tuple[FileMount, ...], tuple[str, ...]]:
+) -> tuple[FileMount, ...]:
     """Expand `files` (at `field.files`) minus `exclude_files` into absolute file mounts."""
     files_field = key_path(field, "files")
     excludes = check.strings(raw_excludes, key_path(field, "exclude_files"))
@@ -47,7 +47,7 @@ def file_mounts(
                 entry_field, entry, "a path or glob pattern string, or a table", _PLACEMENT_FIX
             )
         mounts.extend(m for m in found if not _excluded(app_dir, m.source, excludes))
-    return tuple(mounts), excludes
+    return tuple(mounts)
 
 
 def _pattern_mounts(check: Checker, app_dir: Path, pattern: str, field: str) -> list[FileMount]:

@@ -49,8 +49,8 @@ class Component:
     description: str = ""
     variables: dict[str, str] = field(default_factory=dict)
     environment: dict[str, str] = field(default_factory=dict)
+    #: already without the `exclude_files` matches
     files: tuple[FileMount, ...] = ()
-    exclude_files: tuple[str, ...] = ()
     allowed_outbound_hosts: tuple[str, ...] = ()
     key_value_stores: tuple[str, ...] = ()
     sqlite_databases: tuple[str, ...] = ()

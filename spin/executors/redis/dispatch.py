@@ -35,8 +35,6 @@ class MessageDispatcher:
     def __init__(self, task_group: TaskGroup, max_pending: int) -> None:
         self.task_group = task_group
         self._slots = anyio.Semaphore(max_pending)
-        self.handled = 0
-        self.failed = 0
 
     async def dispatch(self, channel: str, payload: bytes, guests: Sequence[RedisGuest]) -> None:
         """Start one call per component; returns once they are in flight (not when done)."""
@@ -48,7 +46,6 @@ class MessageDispatcher:
         try:
             await guest.handle_redis(payload)
         except GuestError as err:
-            self.failed += 1
             log.error(
                 "component %r failed to handle a message on channel %r: %s",
                 guest.id,
@@ -56,11 +53,8 @@ class MessageDispatcher:
                 err.reason,
             )
         except Exception:  # a bug on our side: show it, but keep serving the other messages
-            self.failed += 1
             log.exception(
                 "component %r: internal error handling a message on channel %r", guest.id, channel
             )
-        else:
-            self.handled += 1
         finally:
             self._slots.release()
