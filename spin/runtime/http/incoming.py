@@ -25,6 +25,7 @@ from spin.runtime.guest import Guest
 from spin.runtime.guest_setup import GuestSetup
 from spin.runtime.http import http_interfaces
 from spin.runtime.http.exchange import BufferedExchange, HttpExchange, RequestHead
+from spin.runtime.http.outgoing import OUTBOUND
 from spin.runtime.http.types import IncomingRequest, ResponseOutparam
 from spin.runtime.http_types import HttpRequest, HttpResponse
 from spin.runtime.wasi.p2 import wasi_interfaces
@@ -89,6 +90,7 @@ class WasiHttpGuest(Guest):
                 stderr_fd=stderr.fd,
                 files=setup.files,
                 timeout=setup.limits.timeout,
+                extensions={OUTBOUND: setup.outbound},
             )
             setup.limits.apply(store)
             with running(call):
@@ -163,4 +165,4 @@ class WasiHttpGuest(Guest):
         raise self._unsupported("handle timer events")
 
     def close(self) -> None:
-        self._setup.files.close()
+        self._setup.close()

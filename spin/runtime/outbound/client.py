@@ -126,8 +126,9 @@ class OutboundHttp:
             client = httpx.Client(
                 timeout=self.timeout, trust_env=False, max_redirects=MAX_REDIRECTS
             )
-            # Send what Spin's client sends: no user agent, no compression offer.
-            for name in ("user-agent", "accept-encoding"):
+            # Send what Spin's client sends: no user agent, no compression offer, no
+            # `connection` header (HTTP/1.1 keeps connections open without one).
+            for name in ("user-agent", "accept-encoding", "connection"):
                 del client.headers[name]
             self._client = client
         return self._client
