@@ -184,6 +184,16 @@ class LockedComponent:
     def metadata(self) -> dict[str, Any]:
         return dict(self.raw.get("metadata", {}))
 
+    @property
+    def key_value_stores(self) -> list[str]:
+        """The key-value store labels the component may open (Spin's permission list)."""
+        return list(self.metadata.get("key_value_stores", []))
+
+    @property
+    def sqlite_databases(self) -> list[str]:
+        """The SQLite database labels the component may open (`databases` in the lock)."""
+        return list(self.metadata.get("databases", []))
+
 
 @dataclass(frozen=True)
 class LockedTrigger:

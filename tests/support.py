@@ -109,6 +109,7 @@ def locked_component(
     files: list[tuple[Path, str]] | None = None,
     config: dict[str, str] | None = None,
     allowed_outbound_hosts: list[str] | None = None,
+    key_value_stores: list[str] | None = None,
 ):  # -> spin.locked.LockedComponent
     """A locked component whose source is the Wasm file `wasm`."""
     from spin.locked import LockedComponent
@@ -122,7 +123,10 @@ def locked_component(
                 {"source": host.resolve().as_uri(), "path": guest} for host, guest in files or []
             ],
             "config": config or {},
-            "metadata": {"allowed_outbound_hosts": allowed_outbound_hosts or []},
+            "metadata": {
+                "allowed_outbound_hosts": allowed_outbound_hosts or [],
+                "key_value_stores": key_value_stores or [],
+            },
         }
     )
 

@@ -9,10 +9,12 @@ declarations.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
+
+from spin.runtime.services.runtime_config import RuntimeConfigFile
 
 DEFAULT_INSTANCE_TIMEOUT = 30.0
 MEBIBYTE = 1024 * 1024
@@ -32,6 +34,11 @@ class RuntimeConfig:
     #: The app's own base URL (`http://127.0.0.1:3000`), where guests' relative outbound
     #: requests go; set by the HTTP executor once it has bound its socket, None elsewhere.
     self_origin: str | None = None
+    #: Where the default key-value store and SQLite database live (the app's `.spin`); None
+    #: keeps them in memory.
+    state_dir: Path | None = None
+    #: What the runtime config file (`--runtime-config-file`) configures.
+    services: RuntimeConfigFile = field(default_factory=RuntimeConfigFile)
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,10 @@ for them through `spin-config::get-config` (Spin 1.x) or the variables interface
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-from spin.variables import render
+from spin.errors import SpinError
+from spin.runtime.services.variables import VariableError, Variables
+from spin.variables import TEMPLATE
 
 
 class UnknownKey(Exception):
@@ -14,13 +15,11 @@ class UnknownKey(Exception):
 
 
 class ComponentConfig:
-    """The component's `config` templates, resolved on demand against the app's variables."""
+    """The component's `config` templates, resolved on demand through the app's variables
+    (their providers: runtime config, environment, manifest defaults)."""
 
     def __init__(
-        self,
-        component_id: str,
-        templates: Mapping[str, str],
-        variables: Mapping[str, Mapping[str, Any]],
+        self, component_id: str, templates: Mapping[str, str], variables: Variables
     ) -> None:
         self.component_id = component_id
         self._templates = dict(templates)
@@ -35,4 +34,7 @@ class ComponentConfig:
 
     def render(self, template: str, what: str) -> str:
         """Resolve the `{{ variable }}` templates in `template` (`what` names it in errors)."""
-        return render(template, self._variables, what=what)
+        try:
+            return TEMPLATE.sub(lambda match: self._variables.get(match.group(1)), template)
+        except VariableError as err:
+            raise SpinError(f"In {what}: {err.message}") from None

@@ -15,6 +15,7 @@ from spin.runtime.engine import WasmEngine
 from spin.runtime.limits import CallLimits
 from spin.runtime.logs import ComponentLogs
 from spin.runtime.outbound.client import OutboundHttp
+from spin.runtime.services import HostServices
 from spin.runtime.wasi.files import MountedFiles
 from spin.runtime.wasi.p1 import CapturedOutput, wasi_config
 
@@ -28,6 +29,7 @@ class GuestSetup:
     config: ComponentConfig  # the component's variables (spin-config / variables host calls)
     files: MountedFiles
     outbound: OutboundHttp  # allowed_outbound_hosts and the HTTP client of outbound requests
+    services: HostServices  # key-value stores and SQLite databases, shared by the process
     #: The component's environment, in a stable order (computed once, used on every call).
     env: list[tuple[str, str]] = field(init=False)
 

@@ -18,6 +18,8 @@ from spin.runtime.guest_setup import GuestSetup
 from spin.runtime.limits import CallLimits
 from spin.runtime.logs import ComponentLogs
 from spin.runtime.outbound.client import OutboundHttp
+from spin.runtime.services import HostServices
+from spin.runtime.services.variables import Variables
 from spin.runtime.spin1.module_guest import CoreModuleGuest
 from spin.runtime.wasi.files import MountedFiles
 
@@ -29,6 +31,7 @@ class Runtime:
         self.config = config
         self.engine = WasmEngine(config)
         self.limits = CallLimits.from_config(config)
+        self.services = HostServices.create(config.state_dir, config.services)
         self._guests: list[Guest] = []
         self._lock = threading.Lock()
 
@@ -41,7 +44,8 @@ class Runtime:
         """Compile, detect the kind and link one component; a clear SpinError if it can't be."""
         path = component.source_path
         wasm = _read_wasm(component.id, path)
-        config = ComponentConfig(component.id, component.config, variables or {})
+        declared = Variables(variables or {}, self.config.services.variables_providers)
+        config = ComponentConfig(component.id, component.config, declared)
         try:
             layer = wasm_layer(wasm)
             files = MountedFiles(
@@ -51,7 +55,9 @@ class Runtime:
                 work_dir=self.config.transient_dir,
             )
             outbound = self._outbound(component, config)
-            setup = GuestSetup(component, self.engine, self.limits, logs, config, files, outbound)
+            setup = GuestSetup(
+                component, self.engine, self.limits, logs, config, files, outbound, self.services
+            )
             if layer == "component":
                 compiled = self.engine.compile(wasm, wasmtime.component.Component)
                 guest: Guest = _component_guest(setup, compiled)

@@ -6,15 +6,21 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import anyio
 
+from spin.errors import SpinError
 from spin.locked import LockedApp, LockedTrigger
 from spin.notify import notify
 from spin.runtime.config import MEBIBYTE, RuntimeConfig, RuntimeOptions
 from spin.runtime.logs import ComponentLogs
+from spin.runtime.services import HostServices
+from spin.runtime.services.key_value import KeyValueError
+from spin.runtime.services.runtime_config import RuntimeConfigFile, load_runtime_config
+from spin.runtime.services.sqlite import SqliteError
 from spin.trigger.config import ConfiguredTrigger
 from spin.trigger.options import CommonOptions
 
@@ -89,7 +95,30 @@ class TriggerContext:
             allow_transient_write=writable,
             transient_dir=self.state_dir / "transient" if writable else None,
             cache_config=None if options.disable_cache else options.cache,
+            state_dir=self.state_dir,
+            services=self.runtime_config_file,
         )
+
+    @cached_property
+    def runtime_config_file(self) -> RuntimeConfigFile:
+        """What `--runtime-config-file` configures (stores, databases, variables providers)."""
+        return load_runtime_config(self.options.runtime_config_file)
+
+    def prepare_host_services(self) -> None:
+        """Check the runtime config file and seed the default store and database from
+        `--key-value` and `--sqlite` (a statement, or `@file.sql`), before serving anything."""
+        config = self.runtime_config_file
+        options = self.options
+        if not (options.key_values or options.sqlite_statements):
+            return
+        scripts = [_sql_script(statement) for statement in options.sqlite_statements]
+        try:
+            HostServices.create(self.state_dir, config).seed(options.key_values, scripts)
+        except (KeyValueError, SqliteError) as err:
+            raise SpinError(
+                f"Cannot seed the app's default store or database: {err}. Check the "
+                "--key-value and --sqlite options."
+            ) from None
 
     def wasm_workers(self) -> int:
         """`--wasm-workers` (RUNTIME_OPTIONS), else one guest worker process per CPU."""
@@ -103,3 +132,17 @@ class TriggerContext:
     def close(self) -> None:
         for logs in self._logs.values():
             logs.close()
+
+
+def _sql_script(statement: str) -> str:
+    """`--sqlite STATEMENT`, or `--sqlite @FILE` for the statements in a file (as Spin)."""
+    if not statement.startswith("@"):
+        return statement
+    path = Path(statement[1:])
+    try:
+        return path.read_text()
+    except OSError as err:
+        raise SpinError(
+            f"--sqlite {statement}: cannot read {path}: {err.strerror}. Give the path of a SQL "
+            "file after the @."
+        ) from None

@@ -122,23 +122,6 @@ def _sole_exception(group: BaseExceptionGroup) -> BaseException:
     return leaves[0] if len(leaves) == 1 else group
 
 
-def warn_unprovided(options: CommonOptions) -> None:
-    """Spin's options for host services this implementation does not provide (key-value store,
-    SQLite, runtime configuration of stores): accepted for compatibility, and said so."""
-    unprovided = [
-        ("--key-value", options.key_values, "no key-value store is provided"),
-        ("--sqlite", options.sqlite_statements, "no SQLite database is provided"),
-        (
-            "--runtime-config-file",
-            options.runtime_config_file,
-            "stores and variable providers are not configurable here",
-        ),
-    ]
-    for flag, value, reason in unprovided:
-        if value:
-            log.warning("%s is ignored: %s", flag, reason)
-
-
 def build_context(
     executor_class: type[TriggerExecutor],
     common: CommonOptions,
@@ -172,10 +155,10 @@ def run_executor(executor_class: type[TriggerExecutor], params: dict[str, Any]) 
     configure_logging()
     with exit_on_error():
         common = options_from_click(CommonOptions, take(params, CommonOptions))
-        warn_unprovided(common)
         context = build_context(executor_class, common, params, load_app_from_env())
         set_title(f"spin {context.trigger_type} executor")
         try:
+            context.prepare_host_services()
             executor = executor_class(context)
             code = anyio.run(_run_until_stopped, executor)
         except BaseExceptionGroup as group:

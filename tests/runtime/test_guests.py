@@ -106,8 +106,8 @@ def test_get_config_renders_the_components_template_with_app_variables(
     response = guest.handle_http(request())
 
     assert (response.status, response.body) == (200, b"hello world from the env")
-    # key-value is not provided: the guest gets the interface's error value, not a crash
-    assert response.headers == [("kv-error", "key-value stores are not available in this runtime")]
+    # The component lists no key_value_stores: opening "default" is access-denied (case 2)
+    assert response.headers == [("kv-error", "2")]
 
 
 def test_get_config_of_an_unknown_key_returns_the_interfaces_error(

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -190,14 +191,36 @@ def test_unexpected_errors_show_no_traceback_unless_debugging(tmp_path: Path) ->
     assert "Traceback" in debug.stderr
 
 
-def test_options_for_services_not_provided_are_reported_not_silently_ignored(
+def test_key_value_and_sqlite_options_seed_the_apps_store_and_database_before_ready(
     tmp_path: Path, notify_socket: socket.socket
 ) -> None:
-    process = start_executor(tmp_path, "--key-value", "a=b", "--sqlite", "select 1")
+    (tmp_path / "schema.sql").write_text("CREATE TABLE t (x); INSERT INTO t VALUES (41);")
+    process = start_executor(
+        tmp_path,
+        "--key-value",
+        "motd=hello",
+        "--sqlite",
+        f"@{tmp_path / 'schema.sql'}",
+        "--sqlite",
+        "INSERT INTO t VALUES (42)",
+    )
     assert notify_socket.recv(100) == b"READY=1"
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0
+    state = tmp_path / ".spin"
+    kv = sqlite3.connect(state / "sqlite_key_value.db").execute(
+        "SELECT store, key, value FROM spin_key_value"
+    )
+    assert kv.fetchall() == [("default", "motd", b"hello")]
+    rows = sqlite3.connect(state / "sqlite_db.db").execute("SELECT x FROM t").fetchall()
+    assert rows == [(41,), (42,)]
+
+
+def test_a_bad_runtime_config_file_stops_the_executor_before_ready(tmp_path: Path) -> None:
+    config = tmp_path / "runtime-config.toml"
+    config.write_text('[key_value_store.cache]\ntype = "dynamo"\n')
+    process = start_executor(tmp_path, "--runtime-config-file", str(config))
+    assert process.wait(timeout=20) == 1
     stderr = process.stderr.read()
-    assert "--key-value is ignored: no key-value store is provided" in stderr
-    assert "--sqlite is ignored: no SQLite database is provided" in stderr
-    assert "--runtime-config-file is ignored" not in stderr
+    assert f"{config}: `key_value_store.cache.type` is 'dynamo'" in stderr
+    assert "Traceback" not in stderr

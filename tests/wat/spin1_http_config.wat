@@ -1,6 +1,7 @@
 ;; A Spin 1.x HTTP module (as built by the JS/Rust 1.x SDKs) using host imports:
 ;; - body: `spin-config::get-config("message")` (status 200), or the error's text (status 500);
-;; - header kv-error: the message of the error `key-value::open("default")` returns.
+;; - header kv-error: the case of the error `key-value::open("default")` returns, as a digit
+;;   (the component does not list the store: 2, access-denied).
 (module
   (import "spin-config" "get-config" (func $get_config (param i32 i32 i32)))
   (import "key-value" "open" (func $kv_open (param i32 i32 i32)))
@@ -43,12 +44,13 @@
         (i32.store16 (i32.const 256) (i32.const 200))
         (i32.store (i32.const 276) (i32.load (i32.const 516)))
         (i32.store (i32.const 280) (i32.load (i32.const 520)))))
-    ;; key-value open: expected<store, error> at 600; error case io(string) carries a message
+    ;; key-value open: expected<store, error> at 600; the error's case byte at 604
     (call $kv_open (i32.const 32) (i32.const 7) (i32.const 600))
+    (i32.store8 (i32.const 656) (i32.add (i32.const 48) (i32.load8_u (i32.const 604))))
     (i32.store (i32.const 640) (i32.const 48))
     (i32.store (i32.const 644) (i32.const 8))
-    (i32.store (i32.const 648) (i32.load (i32.const 608)))
-    (i32.store (i32.const 652) (i32.load (i32.const 612)))
+    (i32.store (i32.const 648) (i32.const 656))
+    (i32.store (i32.const 652) (i32.const 1))
     (i32.store8 (i32.const 260) (i32.const 1))
     (i32.store (i32.const 264) (i32.const 640))
     (i32.store (i32.const 268) (i32.const 1))

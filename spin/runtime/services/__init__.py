@@ -9,36 +9,32 @@ external, gets the same behaviour without writing a line.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from spin.runtime.services.key_value import DEFAULT_LABEL, KeyValueStores
 from spin.runtime.services.runtime_config import RuntimeConfigFile
 from spin.runtime.services.sqlite import Databases
-from spin.runtime.services.variables import Variables
 
 
 @dataclass
 class HostServices:
-    """The services one process's guests share (each worker process has its own)."""
+    """The stores and databases one process's guests share (each worker process has its own;
+    variables are resolved per component, `variables.Variables`)."""
 
     key_value: KeyValueStores
     sqlite: Databases
-    variables: Variables
 
     @classmethod
     def create(
         cls,
         state_dir: Path | None,
         runtime_config: RuntimeConfigFile,
-        declared_variables: Mapping[str, Mapping[str, Any]],
     ) -> HostServices:
         return cls(
             key_value=KeyValueStores.for_state_dir(state_dir, runtime_config.key_value_stores),
             sqlite=Databases.for_state_dir(state_dir, runtime_config.sqlite_databases),
-            variables=Variables(declared_variables, runtime_config.variables_providers),
         )
 
     def seed(self, key_values: Iterable[tuple[str, str]], sqlite_scripts: Iterable[str]) -> None:

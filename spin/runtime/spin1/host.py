@@ -1,11 +1,11 @@
 """The host side of Spin 1.x's imports, so that modules built by Spin's 1.x SDKs instantiate.
 
-`spin-config::get-config` answers from the component's configuration and
-`wasi-outbound-http::request` makes the request (`outbound_http`). The other interfaces an SDK
-may import (`key-value`, `outbound-redis`) are not provided by this runtime: their functions
-return the interface's error value, so a guest sees a failed call, as under a Spin whose runtime
-configuration denies it. Any other import traps when called, with a
-message naming it.
+`spin-config::get-config` answers from the component's configuration,
+`wasi-outbound-http::request` makes the request (`outbound_http`) and `key-value` reads and
+writes the app's stores (`key_value`). `outbound-redis` is not provided by this runtime yet: its
+functions return the interface's error value, so a guest sees a failed call, as under a Spin
+whose runtime configuration denies it. Any other import traps when called, with a message
+naming it.
 
 Functions with a compound result take, in this ABI, a last i32 parameter: the address where the
 result goes (`expected<T, E>`: a discriminant byte at 0, the payload at T's/E's alignment).
@@ -16,15 +16,19 @@ from __future__ import annotations
 import logging
 import struct
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import wasmtime
 
 from spin.errors import SpinError
 from spin.runtime.config_values import ComponentConfig, UnknownKey
 from spin.runtime.errors import UNAVAILABLE, HostTrap, host_failures
-from spin.runtime.outbound.client import OutboundHttp
 from spin.runtime.spin1.abi import GuestMemory
+from spin.runtime.spin1.key_value import key_value_functions
 from spin.runtime.spin1.outbound_http import request_handler
+
+if TYPE_CHECKING:
+    from spin.runtime.guest_setup import GuestSetup
 
 log = logging.getLogger("spin.runtime")
 
@@ -34,8 +38,7 @@ WASI_MODULE = "wasi_snapshot_preview1"
 CONFIG_PROVIDER_ERROR = 0
 CONFIG_INVALID_KEY = 1
 
-#: key-value's error variant case `io(string)`; outbound-redis's `error::error`.
-KEY_VALUE_IO_ERROR = 5
+#: outbound-redis's `error::error`.
 REDIS_ERROR = 1
 
 #: Offset of the payload in each unavailable function's `expected<T, error>` result, which is
@@ -54,12 +57,11 @@ REDIS_PAYLOAD_OFFSET = {
 
 
 def define_spin1_imports(
-    linker: wasmtime.Linker,
-    module: wasmtime.Module,
-    config: ComponentConfig,
-    outbound: OutboundHttp,
+    linker: wasmtime.Linker, module: wasmtime.Module, setup: GuestSetup
 ) -> None:
     """Define every non-WASI function import of `module` on `linker`."""
+    config = setup.config
+    key_value = key_value_functions(setup.services.key_value, setup.component.key_value_stores)
     for item in module.imports:
         if item.module == WASI_MODULE:
             continue
@@ -69,7 +71,7 @@ def define_spin1_imports(
                 f"Component {config.component_id!r} imports {name}, which is not a function: "
                 "this runtime cannot provide it. Rebuild the component with a Spin SDK."
             )
-        handler = _handler_for(item.module, item.name or "", config, outbound) or _trap(name)
+        handler = _handler_for(item.module, item.name or "", setup, key_value) or _trap(name)
         linker.define_func(
             item.module, item.name or "", item.type, _guarded(name, handler), access_caller=True
         )
@@ -79,18 +81,16 @@ HostFunction = Callable[..., object]
 
 
 def _handler_for(
-    module: str, name: str, config: ComponentConfig, outbound: OutboundHttp
+    module: str, name: str, setup: GuestSetup, key_value: dict[str, HostFunction]
 ) -> HostFunction | None:
     if module == "spin-config" and name == "get-config":
-        return _get_config(config)
+        return _get_config(setup.config)
     if module == "key-value":
-        if name == "close":
-            return lambda caller, store: None
-        return _error_with_message(KEY_VALUE_IO_ERROR, f"key-value stores are {UNAVAILABLE}")
+        return key_value.get(name)
     if module == "outbound-redis" and name in REDIS_PAYLOAD_OFFSET:
         return _enum_error(REDIS_PAYLOAD_OFFSET[name], REDIS_ERROR)
     if module == "wasi-outbound-http" and name == "request":
-        return request_handler(outbound)
+        return request_handler(setup.outbound)
     return None
 
 
@@ -116,13 +116,6 @@ def _write_error_string(memory: GuestMemory, ret: int, case: int, message: str) 
     """Write `err(case(message))` for an error variant whose cases carry a string."""
     ptr, size = memory.put_bytes(message.encode())
     memory.write(ret, struct.pack("<B3xB3xII", 1, case, ptr, size))
-
-
-def _error_with_message(case: int, message: str) -> HostFunction:
-    def unavailable(caller: wasmtime.Caller, *args: int) -> None:
-        _write_error_string(GuestMemory(caller, caller.get), args[-1], case, message)
-
-    return unavailable
 
 
 def _enum_error(offset: int, code: int) -> HostFunction:

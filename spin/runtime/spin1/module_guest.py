@@ -38,7 +38,7 @@ Action = Callable[[wasmtime.Store, wasmtime.Instance], T]
 
 class CoreModuleGuest(Guest):
     def __init__(self, setup: GuestSetup, module: wasmtime.Module) -> None:
-        component, engine, config = setup.component, setup.engine, setup.config
+        component, engine = setup.component, setup.engine
         self.id = component.id
         self.exports = frozenset(export.name for export in module.exports)
         kind = core_module_kind(self.exports)
@@ -59,7 +59,7 @@ class CoreModuleGuest(Guest):
         self._setup = setup
         linker = wasmtime.Linker(engine.engine)
         linker.define_wasi()
-        define_spin1_imports(linker, module, config, setup.outbound)
+        define_spin1_imports(linker, module, setup)
         try:
             self._pre = linker.instantiate_pre(module)
         except wasmtime.WasmtimeError as err:

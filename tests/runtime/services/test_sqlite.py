@@ -45,7 +45,7 @@ def test_a_bad_statement_is_an_error_value(tmp_path: Path) -> None:
 
 
 def test_seed_runs_statements_and_sets_keys_before_start(tmp_path: Path) -> None:
-    services = HostServices.create(tmp_path, RuntimeConfigFile(), {})
+    services = HostServices.create(tmp_path, RuntimeConfigFile())
     services.seed(
         [("motd", "hi")], ["CREATE TABLE t (x); INSERT INTO t VALUES (1); INSERT INTO t VALUES (2)"]
     )
