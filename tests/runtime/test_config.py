@@ -10,6 +10,7 @@ import pytest
 
 from spin.runtime import GuestError, HttpRequest, Runtime, RuntimeConfig, RuntimeOptions
 from spin.runtime.logs import ComponentLogs
+from spin.runtime.services.runtime_config import RuntimeConfigFile
 from spin.trigger import CommonOptions, TriggerContext
 from tests.support import wat_component
 
@@ -19,6 +20,7 @@ def test_runtime_config_maps_the_executor_options(tmp_path: Path) -> None:
         options=CommonOptions(allow_transient_write=True),
         runtime_options=RuntimeOptions(wasm_timeout=0.0, wasm_memory_limit=64.0),
         state_dir=tmp_path,
+        runtime_config_file=RuntimeConfigFile(sqlite_databases={"reports": None}),
     )
     config = TriggerContext.runtime_config(context)  # type: ignore[arg-type]
     assert config.cache_dir == tmp_path / "cache"
@@ -26,6 +28,8 @@ def test_runtime_config_maps_the_executor_options(tmp_path: Path) -> None:
     assert config.memory_limit == 64 * 1024 * 1024
     assert config.allow_transient_write
     assert config.transient_dir == tmp_path / "transient"
+    assert config.state_dir == tmp_path  # where the default store and database live
+    assert config.services.sqlite_databases == {"reports": None}
 
 
 def test_runtime_config_disable_cache_and_defaults(tmp_path: Path) -> None:
@@ -33,6 +37,7 @@ def test_runtime_config_disable_cache_and_defaults(tmp_path: Path) -> None:
         options=CommonOptions(disable_cache=True),
         runtime_options=RuntimeOptions(),
         state_dir=tmp_path,
+        runtime_config_file=RuntimeConfigFile(),
     )
     config = TriggerContext.runtime_config(context)  # type: ignore[arg-type]
     assert config.cache_dir is None
