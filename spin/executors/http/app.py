@@ -104,7 +104,7 @@ class SpinHttpApp:
                 component = match.component_id
                 handler = self.handlers[component]
                 if isinstance(handler, WasiHttpHandler):  # streams its request and response
-                    status = await handler.serve(scope, receive, send, path, match)
+                    status = await self._stream(handler, scope, receive, send, path, match)
                     _log_access(scope["method"], path, status, component, started)
                     return
                 try:
@@ -125,6 +125,25 @@ class SpinHttpApp:
                     response = await self._run_guest(request, match)
         await _send_response(send, response, scope["method"])
         _log_access(scope["method"], path, response.status, component, started)
+
+    async def _stream(
+        self,
+        handler: WasiHttpHandler,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        path: str,
+        match: RouteMatch,
+    ) -> int | None:
+        """A wasi:http component's request: refused (413) up front when its Content-Length
+        is over the limit, else streamed (a body that grows past it fails the guest's read)."""
+        declared = _content_length(scope)
+        if declared is not None and declared > self.limits.max_size:
+            refused = _too_large(self.limits, str(declared))
+            log.info("%s %s refused: %s", scope["method"], path, refused.reason)
+            await _send_response(send, refused.response, scope["method"])
+            return refused.response.status
+        return await handler.serve(scope, receive, send, path, match, self.limits.max_size)
 
     def _well_known(self, name: str) -> HttpResponse:
         if name == "health":

@@ -51,18 +51,25 @@ class WasiHttpHandler:
     base: str
 
     async def serve(
-        self, scope: Scope, receive: Receive, send: Send, path: str, match: RouteMatch
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        path: str,
+        match: RouteMatch,
+        max_body: int,
     ) -> int | None:
         """Run the request through the guest; the status sent (None: the client left)."""
         message = await receive()
         if message["type"] == "http.disconnect":
             return None
         head = request_head(scope, path, match, self.base)
-        responder = Responder(scope, receive, send)
+        first_chunk = message.get("body", b"")
+        responder = Responder(scope, receive, send, max_body - len(first_chunk))
         try:
             await self.guest.serve_http(
                 head,
-                message.get("body", b""),
+                first_chunk,
                 bool(message.get("more_body", False)),
                 responder.on_message,
             )
@@ -104,9 +111,10 @@ def request_head(scope: Scope, path: str, match: RouteMatch, base: str) -> Reque
 class Responder:
     """Turns the worker's messages into ASGI messages, and answers its requests for body."""
 
-    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __init__(self, scope: Scope, receive: Receive, send: Send, max_body: int) -> None:
         self._receive = receive
         self._send = send
+        self._body_left = max_body
         self.status: int | None = None
         self.ended = False
         self.trailers = scope.get("http_version") in TRAILER_VERSIONS and any(
@@ -129,16 +137,24 @@ class Responder:
                 }
             )
         elif tag == wire.WANT_BODY:
-            message = await self._receive()
-            if message["type"] == "http.disconnect":
-                raise ClientGone()
-            return (wire.raw(message.get("body", b"")), bool(message.get("more_body", False)))
+            return await self._body_chunk()
         elif tag == wire.END:
             await self._end(value)
         elif tag == wire.ABORT:
             log.error("the response body was aborted: %s", value)
             self.ended = True  # left incomplete: hypercorn closes the connection
         return None
+
+    async def _body_chunk(self) -> tuple[Any, Any]:
+        """The answer to WANT_BODY: (chunk, more), or (None, why) when the guest's read fails."""
+        message = await self._receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone()
+        body = message.get("body", b"")
+        self._body_left -= len(body)
+        if self._body_left < 0:
+            return (None, "the request body is over --max-body-size")
+        return (wire.raw(body), bool(message.get("more_body", False)))
 
     async def _end(self, trailers: list[tuple[str, bytes]] | None) -> None:
         self.ended = True

@@ -25,10 +25,15 @@ class RequestHead:
     headers: Headers
 
 
+class BodyFailed(Exception):
+    """The request body cannot be read any further (the message says why)."""
+
+
 class HttpExchange(ABC):
     @abstractmethod
     def read_body(self) -> bytes | None:
-        """The next chunk of the request body (waiting for it); None once it has ended."""
+        """The next chunk of the request body (waiting for it); None once it has ended.
+        Raises BodyFailed if the rest of it cannot be had."""
 
     def request_trailers(self) -> Headers | None:
         """The request's trailers, once its body has ended (None: there were none)."""

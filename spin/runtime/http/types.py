@@ -18,9 +18,9 @@ from typing import Any
 
 from wasmtime.component import Variant
 
-from spin.runtime.http.exchange import Headers, HttpExchange, RequestHead
+from spin.runtime.http.exchange import BodyFailed, Headers, HttpExchange, RequestHead
 from spin.runtime.wasi.p2.host import Err, Ok, Resource, Trap, WasiCall
-from spin.runtime.wasi.p2.io import CLOSED, InputStream, OutputStream, Pollable
+from spin.runtime.wasi.p2.io import CLOSED, InputStream, OutputStream, Pollable, failed
 from spin.runtime.wasi.p2.registry import Interface
 
 types = Interface("wasi:http/types", error=Variant("internal-error", "not supported by this host"))
@@ -203,7 +203,11 @@ class ExchangeBodyStream(InputStream):
         while not self.buffer:
             if self.ended:
                 return None
-            chunk = self.exchange.read_body()
+            try:
+                chunk = self.exchange.read_body()
+            except BodyFailed as failure:
+                self.ended = True
+                raise failed(str(failure)) from None
             if chunk is None:
                 self.ended = True
                 return None

@@ -29,7 +29,7 @@ from spin.parent_death import die_with_parent
 from spin.proctitle import set_title
 from spin.runtime.errors import GuestError
 from spin.runtime.guest import Guest
-from spin.runtime.http.exchange import Headers, HttpExchange, RequestHead
+from spin.runtime.http.exchange import BodyFailed, Headers, HttpExchange, RequestHead
 from spin.runtime.http_types import HttpRequest
 from spin.runtime.pool import wire
 
@@ -85,7 +85,11 @@ class WireExchange(HttpExchange):
             message = read_message(self._reader)
             if message is None:
                 raise ExecutorGone()
-            chunk, self._more = message
+            chunk, more = message
+            if chunk is None:  # the executor refused the rest of the body; `more` says why
+                self._more = False
+                raise BodyFailed(more)
+            self._more = more
             if chunk:
                 return bytes(chunk)
         return None
