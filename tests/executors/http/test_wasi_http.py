@@ -15,6 +15,7 @@ import psutil
 import pytest
 
 from tests.executors.http.test_server import Executor, build_app
+from tests.support import wait_for
 
 MANIFEST = """\
 spin_manifest_version = 2
@@ -84,7 +85,8 @@ def test_echo_gets_spin_headers_and_streams_a_chunked_body_back(server: Executor
 def test_guest_stdout_goes_to_the_component_log(server: Executor, lock: Path) -> None:
     httpx.post(f"{server.url}/echo/logged", content=b"x", timeout=30)
     log = lock.parent / ".spin" / "logs" / "cases_stdout.txt"
-    assert b"echo /echo/logged\n" in log.read_bytes()
+    # The call's output is logged when the guest returns, which may be after the response.
+    wait_for(lambda: b"echo /echo/logged\n" in log.read_bytes(), what="the guest's output")
 
 
 def test_a_trap_after_the_response_started_cuts_the_body(server: Executor) -> None:
