@@ -51,6 +51,8 @@ class RuntimeOptions:
     wasm_memory_limit: float | None = None
     #: guest worker processes; None means one per CPU
     wasm_workers: int | None = None
+    #: what the pool may grow to while calls wait; None means twice `wasm_workers`
+    wasm_workers_max: int | None = None
 
 
 RUNTIME_OPTIONS: list[click.Option] = [
@@ -78,5 +80,13 @@ RUNTIME_OPTIONS: list[click.Option] = [
         default=None,
         metavar="N",
         help="Worker processes that run guest calls (default: one per CPU).",
+    ),
+    click.Option(
+        ["--wasm-workers-max"],
+        type=click.IntRange(min=1),
+        envvar="SPIN_WASM_WORKERS_MAX",
+        default=None,
+        metavar="N",
+        help="Worker processes the pool may grow to while calls wait (default: 2x --wasm-workers).",
     ),
 ]

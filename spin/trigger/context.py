@@ -124,6 +124,12 @@ class TriggerContext:
         """`--wasm-workers` (RUNTIME_OPTIONS), else one guest worker process per CPU."""
         return self.runtime_options.wasm_workers or os.cpu_count() or 1
 
+    def wasm_workers_max(self) -> int:
+        """`--wasm-workers-max`, else twice `wasm_workers()`: the pool grows while calls wait
+        for a worker, so that a slow component cannot hold every one."""
+        workers = self.wasm_workers()
+        return max(workers, self.runtime_options.wasm_workers_max or 2 * workers)
+
     def notify_ready(self) -> None:
         """Tell whoever started us (spin up, systemd) that the trigger is serving."""
         if notify("READY=1"):

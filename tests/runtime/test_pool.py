@@ -25,6 +25,7 @@ from spin.runtime.logs import ComponentLogs
 from spin.runtime.pool import pool as pool_module
 from spin.runtime.pool import worker as worker_module
 from spin.runtime.pool.pool import GuestLoad, PooledGuest, WorkerPool, open_pool
+from spin.runtime.pool.turns import QueueTimeout
 from tests.executors.http.test_server import HELLO_MANIFEST, Executor, build_app
 from tests.support import wait_for, wat_component
 
@@ -45,11 +46,15 @@ def load(tmp_path: Path, wat: str, **options: object) -> GuestLoad:
 
 @asynccontextmanager
 async def pool_of(
-    loads: list[GuestLoad], workers: int = 2, timeout: float = 10.0, tmp: Path | None = None
+    loads: list[GuestLoad],
+    workers: int = 2,
+    timeout: float = 10.0,
+    tmp: Path | None = None,
+    **sizing: float | None,
 ) -> AsyncIterator[WorkerPool]:
     config = RuntimeConfig(instance_timeout=timeout, cache_dir=tmp / "cache" if tmp else None)
     with anyio.fail_after(DEADLINE * 2):
-        async with open_pool(config, loads, workers=workers) as pool:
+        async with open_pool(config, loads, workers=workers, **sizing) as pool:  # type: ignore[arg-type]
             yield pool
 
 
@@ -216,18 +221,87 @@ async def test_a_worker_stuck_outside_the_wasm_is_killed_past_the_deadline(
         assert await pool.guests[wait.component.id].run_command(["/"], {}, b"")
 
 
-async def test_a_cancelled_call_replaces_its_worker(tmp_path: Path) -> None:
-    wait, go = waiting_guest(tmp_path)
-    async with pool_of([wait], workers=1) as pool:
+HELLO = HttpRequest("GET", "/", [], [], b"")
+
+
+async def looping(pool: WorkerPool, guest_id: str) -> None:
+    """A call that runs until its deadline (30 s here) unless it is cancelled."""
+    with pytest.raises(GuestError):
+        await pool.guests[guest_id].handle_http(HELLO)
+
+
+async def test_a_cancelled_call_is_interrupted_and_its_worker_serves_on(tmp_path: Path) -> None:
+    # Before: the worker was killed and replaced, or, earlier, the call ran to its deadline.
+    loop, hello = load(tmp_path, "loop_forever"), load(tmp_path, "spin1_http_hello")
+    async with pool_of([loop, hello], workers=1, timeout=30) as pool:
         (pid,) = pool.pids
-        with anyio.move_on_after(0.5) as scope:
-            await pool.guests[wait.component.id].run_command(["/"], {}, b"")
-        assert scope.cancelled_caught
-        go.touch()
-        # A fresh worker answers; the old one, whose late reply nobody could use, is gone.
-        assert await pool.guests[wait.component.id].run_command(["/"], {}, b"")
-        assert pool.pids != [pid]
-        assert gone(pid)
+        for _ in range(3):
+            with anyio.move_on_after(0.3) as scope:
+                await pool.guests[loop.component.id].handle_http(HELLO)
+            assert scope.cancelled_caught
+        with anyio.fail_after(5):  # not the 30 s deadline
+            response = await pool.guests[hello.component.id].handle_http(HELLO)
+        assert response.status == 200
+        assert pool.pids == [pid]  # interrupted, not replaced
+
+
+async def test_a_cancelled_call_that_waits_for_a_worker_never_runs(tmp_path: Path) -> None:
+    wait, go = waiting_guest(tmp_path)
+    printer = load(tmp_path, "spin1_redis_log")
+    async with pool_of([wait, printer], workers=1, max_workers=1) as pool:
+        async with anyio.create_task_group() as calls:
+            calls.start_soon(pool.guests[wait.component.id].run_command, ["/"], {}, b"")
+            await until(lambda: pool.busy_pids == pool.pids, "the first call running")
+            with anyio.move_on_after(0.2):
+                await pool.guests[printer.component.id].handle_redis(b"abandoned")
+            go.touch()
+        await pool.guests[printer.component.id].handle_redis(b"after")
+    assert printer.logs.stdout_path.read_bytes() == b"after\n"
+
+
+async def test_a_slow_component_cannot_hold_every_worker(tmp_path: Path) -> None:
+    # Before: two calls to a slow component on two workers made every other component wait.
+    loop, hello = load(tmp_path, "loop_forever"), load(tmp_path, "spin1_http_hello")
+    async with (
+        pool_of([loop, hello], workers=2, timeout=30, max_workers=2) as pool,
+        anyio.create_task_group() as calls,
+    ):
+        for _ in range(3):
+            calls.start_soon(looping, pool, loop.component.id)
+        await until(lambda: len(pool.busy_pids) == 1, "a looping call running")
+        with anyio.fail_after(5):
+            for _ in range(20):
+                assert (await pool.guests[hello.component.id].handle_http(HELLO)).status == 200
+        assert len(pool.busy_pids) == 1  # its share: one worker of the two
+        calls.cancel_scope.cancel()
+
+
+async def test_a_call_that_waits_past_the_bound_is_a_queue_timeout(tmp_path: Path) -> None:
+    loop = load(tmp_path, "loop_forever")
+    async with (
+        pool_of([loop], workers=1, timeout=30, max_wait=0.3) as pool,
+        anyio.create_task_group() as calls,
+    ):
+        calls.start_soon(looping, pool, loop.component.id)
+        await until(lambda: pool.busy_pids == pool.pids, "the first call running")
+        with anyio.fail_after(5), pytest.raises(QueueTimeout, match=r"within 0\.3 s"):
+            await pool.guests[loop.component.id].handle_http(HELLO)
+        calls.cancel_scope.cancel()
+
+
+async def test_the_pool_grows_while_calls_wait_and_shrinks_when_idle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pool_module, "RETIRE_AFTER", 0.5)
+    loop, hello = load(tmp_path, "loop_forever"), load(tmp_path, "spin1_http_hello")
+    async with pool_of([loop, hello], workers=1, timeout=30, max_workers=3) as pool:
+        async with anyio.create_task_group() as calls:
+            calls.start_soon(looping, pool, loop.component.id)
+            await until(lambda: len(pool.busy_pids) == 1, "a looping call running")
+            assert (await pool.guests[hello.component.id].handle_http(HELLO)).status == 200
+            assert 2 <= len(pool.pids) <= 3
+            calls.cancel_scope.cancel()
+        await until(lambda: len(pool.pids) == 1, "the extra workers to retire")
 
 
 async def test_workers_are_gone_once_the_pool_closes(tmp_path: Path) -> None:

@@ -30,6 +30,8 @@ class HttpOptions:
     body_timeout: float = 30.0
     #: Connections held at once (each is a file descriptor); past it, 503 and closed.
     max_connections: int = 1000
+    #: Seconds a request may wait for a free guest worker (0: no limit); past it, 503.
+    max_queue_wait: float = 10.0
 
 
 def _limit(
@@ -95,6 +97,14 @@ HTTP_OPTIONS: list[click.Option] = [
                 "N",
                 "Connections held at once (at most what the open-file limit allows); more get 503.",
             ),
+            (
+                "--max-queue-wait",
+                "SPIN_HTTP_MAX_QUEUE_WAIT",
+                click.FloatRange(min=0),
+                HttpOptions.max_queue_wait,
+                "SECONDS",
+                "Time a request may wait for a free guest worker (0: no limit); then 503.",
+            ),
         )
     ),
 ]
@@ -116,6 +126,7 @@ class ServerConfig:
     max_body_size: int = 100 * 1024**2
     body_timeout: float | None = HttpOptions.body_timeout
     max_connections: int = HttpOptions.max_connections
+    max_queue_wait: float | None = HttpOptions.max_queue_wait
 
     @property
     def scheme(self) -> str:
@@ -131,6 +142,7 @@ class ServerConfig:
             max_body_size=parse_size(options.max_body_size),
             body_timeout=options.body_timeout or None,
             max_connections=options.max_connections,
+            max_queue_wait=options.max_queue_wait or None,
         )
 
 

@@ -180,6 +180,8 @@ async def serve(context: TriggerContext) -> int:
             guest_loads(context),
             context.app.variables,
             workers=context.wasm_workers(),
+            max_workers=context.wasm_workers_max(),
+            max_wait=config.max_queue_wait,
         ) as pool:
             handlers = make_handlers(context, pool, base)
             announce(config, sock, router, context)

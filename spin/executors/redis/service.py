@@ -40,6 +40,7 @@ async def serve(context: TriggerContext) -> int:
         _guest_loads(context, plan),
         context.app.variables,
         workers=context.wasm_workers(),
+        max_workers=context.wasm_workers_max(),
     ) as pool:
         for guest in pool.guests.values():
             _check_handles_redis(guest)

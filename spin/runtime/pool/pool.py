@@ -25,6 +25,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -41,6 +42,7 @@ from spin.runtime.errors import GuestError
 from spin.runtime.http.exchange import RequestHead
 from spin.runtime.http_types import HttpRequest, HttpResponse
 from spin.runtime.pool import wire
+from spin.runtime.pool.turns import Turns
 
 if TYPE_CHECKING:
     from spin.locked import LockedComponent
@@ -54,6 +56,10 @@ HANG_MARGIN = 10.0
 RESPAWN_DELAY = 1.0
 #: How long a worker may take to exit once its socket is closed, before it is killed.
 EXIT_WAIT = 5.0
+#: How long a worker may take to interrupt an abandoned call before it is replaced instead.
+CANCEL_WAIT = 2.0
+#: How long a worker beyond the pool's initial size may stay idle before it is stopped.
+RETIRE_AFTER = 30.0
 #: A raw buffer is handed to the socket this much at a time, as it drains: the transport
 #: copies what the socket does not take at once, so it never holds more than this of a body.
 WRITE_SLICE = 1024 * 1024
@@ -251,6 +257,7 @@ class Worker:
         self.channel = channel
         self.busy = False
         self.hung = False
+        self.idle_since = 0.0
 
     @classmethod
     async def start(cls, setup: bytes) -> tuple[Worker, Any]:
@@ -340,18 +347,33 @@ class Worker:
 
 
 class WorkerPool:
-    """The worker processes of one executor and the guests they all hold."""
+    """The worker processes of one executor and the guests they all hold.
 
-    def __init__(self, config: RuntimeConfig, setup: bytes, size: int) -> None:
+    It starts with `size` workers and grows, one worker at a time, up to `max_size` while calls
+    have to wait for one; a worker beyond `size` that has been idle for RETIRE_AFTER is stopped.
+    Which waiting call gets a free worker is `turns.Turns`' decision.
+    """
+
+    def __init__(
+        self,
+        config: RuntimeConfig,
+        setup: bytes,
+        size: int,
+        max_size: int | None = None,
+        max_wait: float | None = None,
+    ) -> None:
         self.size = size
+        self.max_size = max(size, max_size or size)
         self.guests: dict[str, PooledGuest] = {}
         self._setup = setup
         #: background work (replacing workers, the hang watchdog): plain asyncio tasks, so
         #: that the code using the pool does not run inside a task group of ours
         self._tasks: set[asyncio.Task[None]] = set()
         self._workers: set[Worker] = set()
-        self._idle: list[Worker] = []
-        self._waiting: deque[asyncio.Future[Worker]] = deque()
+        self._starting = 0
+        self._turns: Turns[Worker] = Turns(self.max_size, max_wait)
+        self._turns.on_shortage = self._grow
+        self._retire_timer: asyncio.TimerHandle | None = None
         timeout = config.instance_timeout
         self._reply_limit = timeout + HANG_MARGIN if timeout is not None else None
 
@@ -372,12 +394,15 @@ class WorkerPool:
         arguments: tuple[Any, ...],
         on_message: OnMessage | None = None,
     ) -> Any:
-        """Run one operation (a `Guest` method's name) on an idle worker (waiting for one if all
-        are busy). A streamed operation's messages before the reply go to `on_message`, whose
-        answer (if not None) goes back to the worker."""
+        """Run one operation (a `Guest` method's name) on a worker, waiting in turn if none is
+        free for it (see `turns`). A streamed operation's messages before the reply go to
+        `on_message`, whose answer (if not None) goes back to the worker. A caller cancelled
+        while waiting leaves the queue; cancelled while its call runs, the worker is told to
+        interrupt it (`_abandon`)."""
         message = wire.frame_pieces((guest._index, operation, arguments))
-        worker = self._idle.pop() if self._idle else await self._wait_for_idle()
+        worker = await self._turns.take(guest._index, guest.id)
         worker.busy = True
+        sent = False
         # A timer per call, not a periodic sweep: an idle executor never wakes up for it.
         watchdog = (
             asyncio.get_running_loop().call_later(self._reply_limit, worker.hang_up)
@@ -385,7 +410,9 @@ class WorkerPool:
             else None
         )
         try:
-            tag, value = await worker.exchange(message)
+            await worker.send(message)
+            sent = True
+            tag, value = await worker.receive()
             while tag in wire.STREAMED:
                 if on_message is None:
                     raise WorkerFailure(f"unexpected streamed message {tag} from the worker")
@@ -394,36 +421,52 @@ class WorkerPool:
                     await worker.send(wire.frame_pieces(answer))
                 tag, value = await worker.receive()
         except WorkerDied as died:
+            self._turns.forget(guest._index)
             self._replace(worker)
             if worker.hung:
                 reason = f"no answer within {self._reply_limit:g} s: its worker was replaced"
             else:
                 reason = f"the call was lost: {died} (a new worker is starting)"
             raise GuestError(guest.id, reason) from None
-        except BaseException:  # cancelled mid-call: the late reply would confuse the next call
-            self._replace(worker)
+        except BaseException:  # cancelled mid-call: free the worker without waiting for it
+            self._in_background(self._abandon(worker, guest._index, sent))
             raise
         finally:
             if watchdog is not None:
                 watchdog.cancel()
         worker.busy = False
-        self._release(worker)
+        self._release(worker, guest._index)
         if tag == wire.OK:
             return value
         if tag == wire.GUEST_ERROR:
             raise GuestError(guest.id, value)
         raise WorkerFailure(f"{operation} of {guest.id!r}: {value}")
 
-    async def _wait_for_idle(self) -> Worker:
-        """Queue for the next worker to come free (first come, first served)."""
-        turn: asyncio.Future[Worker] = asyncio.get_running_loop().create_future()
-        self._waiting.append(turn)
+    async def _abandon(self, worker: Worker, guest: int, sent: bool) -> None:
+        """The caller of a running call went away: the worker interrupts the guest, its late
+        messages are read and dropped, and it serves on (10 abandoned calls to a looping guest
+        used to hold the workers until their deadline). A worker that does not answer within
+        CANCEL_WAIT, or whose call went out in part, is replaced."""
+        if sent and await self._interrupted(worker):
+            worker.busy = False
+            self._release(worker, guest)
+        else:
+            self._turns.forget(guest)
+            self._replace(worker)
+
+    @staticmethod
+    async def _interrupted(worker: Worker) -> bool:
         try:
-            return await turn
-        except BaseException:
-            if turn.done() and not turn.cancelled():
-                self._release(turn.result())  # handed over as we were cancelled: pass it on
-            raise
+            async with asyncio.timeout(CANCEL_WAIT):
+                await worker.send(wire.frame(wire.CANCEL_CALL))
+                while True:
+                    tag, _ = await worker.receive()
+                    if tag == wire.WANT_BODY:  # a streamed call: its request body ends here
+                        await worker.send(wire.frame((b"", False)))
+                    elif tag not in wire.STREAMED:
+                        return True
+        except (TimeoutError, WorkerDied):
+            return False
 
     def _add(self, worker: Worker) -> None:
         self._workers.add(worker)
@@ -431,17 +474,55 @@ class WorkerPool:
 
     def _lost_while_idle(self, worker: Worker) -> None:
         """An idle worker died (a busy one fails its call, which replaces it): replace it."""
-        if worker in self._idle:
-            self._idle.remove(worker)
+        if worker in self._turns.idle:
+            self._turns.idle.remove(worker)
             self._replace(worker)
 
-    def _release(self, worker: Worker) -> None:
-        while self._waiting:
-            turn = self._waiting.popleft()
-            if not turn.done():
-                turn.set_result(worker)
-                return
-        self._idle.append(worker)
+    def _release(self, worker: Worker, guest: int | None) -> None:
+        self._turns.put(worker, guest)
+        if len(self._workers) > self.size and self._retire_timer is None:
+            self._retire_timer = asyncio.get_running_loop().call_later(
+                RETIRE_AFTER, self._retire_idle
+            )
+        worker.idle_since = time.monotonic()
+
+    def _retire_idle(self) -> None:
+        """Stop the workers beyond `size` that stayed idle for RETIRE_AFTER."""
+        self._retire_timer = None
+        now = time.monotonic()
+        for worker in list(self._turns.idle):
+            if len(self._workers) <= self.size:
+                break
+            if now - worker.idle_since >= RETIRE_AFTER:
+                self._turns.idle.remove(worker)
+                self._workers.discard(worker)
+                self._in_background(worker.close())
+        if len(self._workers) > self.size:
+            self._retire_timer = asyncio.get_running_loop().call_later(
+                RETIRE_AFTER, self._retire_idle
+            )
+
+    def _grow(self) -> None:
+        """A call is waiting for want of a free worker: start one more, up to `max_size`."""
+        if len(self._workers) + self._starting < self.max_size:
+            self._starting += 1
+            self._in_background(self._start_extra())
+
+    async def _start_extra(self) -> None:
+        try:
+            worker, (tag, value) = await Worker.start(self._setup)
+        except Exception as err:
+            log.error("an extra guest worker could not start: %s", err)
+            return
+        finally:
+            self._starting -= 1
+        if tag != wire.READY:
+            log.error("an extra guest worker could not load the app: %s", value)
+            await worker.close()
+            return
+        log.info("calls are waiting: started guest worker %d", worker.process.pid)
+        self._add(worker)
+        self._release(worker, None)
 
     # -- starting and replacing workers ---------------------------------------------------
 
@@ -472,8 +553,10 @@ class WorkerPool:
                 self._describe_guests(value)
         if problem is not None:
             raise problem
+        if len(self.guests) > 1:  # no component may hold every worker
+            self._turns.guest_limit = max(1, self.max_size - 1)
         for worker in self._workers:
-            self._release(worker)
+            self._release(worker, None)
 
     def _describe_guests(self, described: list[tuple[str, str, list[str]]]) -> None:
         for index, (guest_id, kind, exports) in enumerate(described):
@@ -483,6 +566,7 @@ class WorkerPool:
         """Kill a worker whose state is unknown and start another in the background."""
         worker.kill()
         self._workers.discard(worker)
+        self._starting += 1  # counted until it serves, so that the pool does not also grow
         self._in_background(self._respawn(worker))
 
     def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
@@ -502,8 +586,9 @@ class WorkerPool:
                 log.error("a replacement guest worker could not start: %s", err)
             else:
                 if tag == wire.READY:
+                    self._starting -= 1
                     self._add(worker)
-                    self._release(worker)
+                    self._release(worker, None)
                     return
                 log.error("a replacement guest worker could not load the app: %s", value)
                 await worker.close()
@@ -511,10 +596,12 @@ class WorkerPool:
 
     async def close(self) -> None:
         """Stop every worker (they finish no call: callers are done or cancelled by now)."""
+        if self._retire_timer is not None:
+            self._retire_timer.cancel()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        workers, self._workers, self._idle = list(self._workers), set(), []
+        workers, self._workers, self._turns.idle = list(self._workers), set(), []
         async with anyio.create_task_group() as closing:
             for worker in workers:
                 closing.start_soon(worker.close)
@@ -527,8 +614,11 @@ async def open_pool(
     variables: dict[str, dict[str, Any]] | None = None,
     *,
     workers: int,
+    max_workers: int | None = None,
+    max_wait: float | None = None,
 ) -> AsyncIterator[WorkerPool]:
-    """Start `workers` worker processes holding `loads`; stop them on exit."""
+    """Start `workers` worker processes holding `loads` (growing up to `max_workers` while calls
+    wait; a call waits at most `max_wait` s, see `turns`); stop them on exit."""
     setup = wire.frame(
         (
             config,
@@ -539,7 +629,7 @@ async def open_pool(
             variables or {},
         )
     )
-    pool = WorkerPool(config, setup, max(1, workers))
+    pool = WorkerPool(config, setup, max(1, workers), max_workers, max_wait)
     try:
         await pool.start()
         yield pool

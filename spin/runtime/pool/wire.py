@@ -14,6 +14,7 @@ with the header concatenated, a 200 MiB POST peaked at ~4x its size in the execu
     executor -> worker   setup: (RuntimeConfig, [(component dict, log dir, echo)], variables)
     worker -> executor   ready: (READY, [(id, kind, exports)]) or (FAILED, message)
     executor -> worker   call:  (guest index, operation, arguments)
+    executor -> worker   CANCEL_CALL while a call runs: its caller went away, interrupt it
     worker -> executor   reply: (OK, result), (GUEST_ERROR, reason) or (FAILED, message)
 
 An operation is the name of the `Guest` method to call (`"handle_http"`), so the methods of
@@ -62,6 +63,9 @@ END = 12
 ABORT = 13
 WANT_BODY = 14
 STREAMED = frozenset({HEAD, BODY, END, ABORT, WANT_BODY})
+
+#: Not a call: the request to interrupt the call in progress (ignored between calls).
+CANCEL_CALL = ("cancel",)
 
 #: The byte strings a frame carries: raw buffers may be any of these.
 Bytes = bytes | bytearray | memoryview

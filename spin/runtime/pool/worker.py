@@ -3,9 +3,10 @@
 Started by `pool.WorkerPool` as `python -m spin.runtime.pool.worker <fd> <executor pid> <title>`
 (the title `ps` shows, e.g. `spin http executor: guest worker`). It reads its setup from the
 socket, loads the components (through the compiled-artefact cache), says which guests it holds,
-then answers calls until the socket closes. Single-threaded on purpose: a guest call makes many
-small ctypes calls, each of which releases and re-takes the GIL, and in the executor's process
-that hand-off fought the event loop for the interpreter.
+then answers calls until the socket closes. Calls run on the main thread, one at a time: a
+guest call makes many small ctypes calls, each of which releases and re-takes the GIL, and in
+the executor's process that hand-off fought the event loop for the interpreter. A second thread
+only reads the socket (`Inbox`), so that a cancel request interrupts the call in progress.
 
 It lives exactly as long as its executor: the kernel kills it when the executor dies
 (`PR_SET_PDEATHSIG`), it exits when the socket closes, and it ignores the stop signals a
@@ -15,11 +16,13 @@ terminal sends the whole process group (the executor decides when calls end).
 from __future__ import annotations
 
 import contextlib
+import queue
 import signal
 import socket
 import sys
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -31,7 +34,11 @@ from spin.runtime.errors import GuestError
 from spin.runtime.guest import Guest
 from spin.runtime.http.exchange import BodyFailed, Headers, HttpExchange, RequestHead
 from spin.runtime.http_types import HttpRequest
+from spin.runtime.limits import NO_DEADLINE
 from spin.runtime.pool import wire
+
+#: The reason a cancelled call fails with (the executor discards it: its caller is gone).
+CANCELLED = "cancelled: its caller went away"
 
 
 def read_message(reader: BinaryIO) -> Any | None:
@@ -44,6 +51,70 @@ def read_message(reader: BinaryIO) -> Any | None:
     if len(payload) < size:
         return None
     return wire.unframe(payload)
+
+
+class Inbox:
+    """The executor's messages, read on a thread of their own, so that a cancel request is
+    acted on while the main thread is inside a guest call (the Wasm runs without the GIL)."""
+
+    def __init__(self, reader: BinaryIO, interrupt: Callable[[], object]) -> None:
+        self._reader = reader
+        self._interrupt = interrupt
+        self._messages: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._running = False
+        self.cancelled = False
+        threading.Thread(target=self._read, name="executor-inbox", daemon=True).start()
+
+    def _read(self) -> None:
+        try:
+            while (message := read_message(self._reader)) is not None:
+                if message == wire.CANCEL_CALL:
+                    self._cancel()
+                else:
+                    self._messages.put(message)
+        except OSError:
+            pass  # the executor is gone: so are we
+        finally:
+            self._messages.put(None)
+
+    def _cancel(self) -> None:
+        with self._lock:
+            if self._running and not self.cancelled:
+                self.cancelled = True
+                self._interrupt()
+
+    def next(self) -> Any | None:
+        """The next call (or other message); None once the executor closed the socket."""
+        return self._messages.get()
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        """Around one call: a cancel request that comes meanwhile interrupts it."""
+        with self._lock:
+            self._running, self.cancelled = True, False
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running = False
+
+
+def interrupter(runtime: Any) -> Callable[[], None]:
+    """What interrupts the call in progress: the epoch is moved past its deadline, so the guest
+    traps at its next epoch check (the worker runs one call at a time, so no other call is
+    affected, and the next call's deadline counts from the epoch it starts at). Without a
+    deadline there is nothing to move past: the executor replaces the worker instead."""
+    ticks = runtime.limits.deadline_ticks
+    engine = runtime.engine.engine
+    if ticks >= NO_DEADLINE:
+        return lambda: None
+
+    def interrupt() -> None:
+        for _ in range(ticks + 1):
+            engine.increment_epoch()
+
+    return interrupt
 
 
 def load_guests(setup: tuple[Any, list[tuple[dict[str, Any], str, bool]], dict[str, Any]]) -> Any:
@@ -69,10 +140,10 @@ class WireExchange(HttpExchange):
     """A wasi:http request's exchange over the worker's socket (see `wire`)."""
 
     def __init__(
-        self, sock: socket.socket, reader: BinaryIO, first_chunk: bytes, more_body: bool
+        self, sock: socket.socket, inbox: Inbox, first_chunk: bytes, more_body: bool
     ) -> None:
         self._sock = sock
-        self._reader = reader
+        self._inbox = inbox
         self._first: bytes | None = first_chunk
         self._more = more_body
 
@@ -82,7 +153,7 @@ class WireExchange(HttpExchange):
             return first
         while self._more:
             self._sock.sendall(wire.frame((wire.WANT_BODY, None)))
-            message = read_message(self._reader)
+            message = self._inbox.next()
             if message is None:
                 raise ExecutorGone()
             chunk, more = message
@@ -111,16 +182,16 @@ class ExecutorGone(Exception):
     """The executor closed the socket in the middle of a call."""
 
 
-def _handle_http(guest: Guest, arguments: tuple[Any, ...], _sock: Any, _reader: Any) -> Any:
+def _handle_http(guest: Guest, arguments: tuple[Any, ...], _sock: Any, _inbox: Any) -> Any:
     response = guest.handle_http(HttpRequest(*arguments))
     return response.status, response.headers, response.body
 
 
 def _serve_http(
-    guest: Guest, arguments: tuple[Any, ...], sock: socket.socket, reader: BinaryIO
+    guest: Guest, arguments: tuple[Any, ...], sock: socket.socket, inbox: Inbox
 ) -> None:
     head, first_chunk, more_body = arguments
-    guest.serve_http(RequestHead(*head), WireExchange(sock, reader, first_chunk, more_body))
+    guest.serve_http(RequestHead(*head), WireExchange(sock, inbox, first_chunk, more_body))
 
 
 #: Operations whose arguments or result are not plain values, and how they are run. Any other
@@ -137,14 +208,14 @@ def call(
     operation: str,
     arguments: tuple[Any, ...],
     sock: socket.socket | None = None,
-    reader: BinaryIO | None = None,
+    inbox: Inbox | None = None,
 ) -> Any:
     """Run one operation and turn its result into plain values."""
     if operation not in OPERATIONS:
         raise ValueError(f"unknown operation {operation!r}")
     adapter = ADAPTERS.get(operation)
     if adapter is not None:
-        return adapter(guest, arguments, sock, reader)
+        return adapter(guest, arguments, sock, inbox)
     return getattr(guest, operation)(*arguments)
 
 
@@ -163,14 +234,16 @@ def serve(sock: socket.socket) -> None:
         return
     try:
         sock.sendall(wire.frame((wire.READY, [(g.id, g.kind, sorted(g.exports)) for g in guests])))
-        while (message := read_message(reader)) is not None:
+        inbox = Inbox(reader, interrupter(runtime))
+        while (message := inbox.next()) is not None:
             index, operation, arguments = message
-            try:
-                reply = (wire.OK, call(guests[index], operation, arguments, sock, reader))
-            except GuestError as err:
-                reply = (wire.GUEST_ERROR, err.reason)
-            except Exception:  # a bug of ours: the executor logs it and keeps serving
-                reply = (wire.FAILED, traceback.format_exc())
+            with inbox.running():
+                try:
+                    reply = (wire.OK, call(guests[index], operation, arguments, sock, inbox))
+                except GuestError as err:
+                    reply = (wire.GUEST_ERROR, CANCELLED if inbox.cancelled else err.reason)
+                except Exception:  # a bug of ours: the executor logs it and keeps serving
+                    reply = (wire.FAILED, traceback.format_exc())
             sock.sendall(wire.frame(reply))
     finally:
         runtime.close()
