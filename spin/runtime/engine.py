@@ -25,6 +25,8 @@ from typing import TypeVar
 import wasmtime
 import wasmtime.component
 
+# Every component is compiled here: from here on, component calls use the cached conversions.
+import spin.runtime.component.binding  # noqa: F401
 from spin.runtime.config import RuntimeConfig
 
 log = logging.getLogger("spin.runtime")
