@@ -6,7 +6,7 @@ PYTEST_ARGS ?=
 # Options for the demo, e.g. make demo ARGS="--listen 127.0.0.1:3001"
 ARGS ?=
 
-.PHONY: install test lint demo bench bench-supervisor bench-http bench-redis bench-footprint clean
+.PHONY: install test lint demo bench bench-supervisor bench-http bench-redis bench-footprint bench-calls clean
 
 install: $(VENV)/.installed
 
@@ -27,7 +27,7 @@ lint: install
 demo: install
 	$(BIN)/python examples/demo/run_demo.py $(ARGS)
 
-bench: bench-supervisor bench-http bench-redis bench-footprint
+bench: bench-supervisor bench-http bench-redis bench-footprint bench-calls
 
 bench-supervisor: install
 	$(BIN)/python bench/supervisor/run.py
@@ -40,6 +40,9 @@ bench-redis: install
 
 bench-footprint: install
 	$(BIN)/python bench/footprint/run.py
+
+bench-calls: install
+	$(BIN)/python bench/component_calls/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
