@@ -803,9 +803,10 @@ class Plan:
                 return False
         return True
 
-    def __del__(self) -> None:
+    def __del__(self, delete: Any = _valtype_delete, byref: Any = ctypes.byref) -> None:
+        # The functions are bound here: at interpreter exit, module globals may be None already.
         for ty in self.checks:
-            _valtype_delete(ctypes.byref(ty))
+            delete(byref(ty))
 
 
 _KIND_ONLY_CONVERTERS: dict[int, Callable[[], _Conv]] = {
