@@ -10,7 +10,11 @@ Printed: CPU microseconds per call (this process's CPU time, which other load on
 disturbs less than wall time), median over `--repeat` timings, for stock and cached, and the
 ratio stock / cached.
 
-Run with `make bench-calls` (options: --size BYTES --loop N --repeat N).
+Then a whole request: the WAT wasi:http hello (tests/wat/wasi_http_hello.wat) served in this
+process by the runtime's wasi-http guest (new store, instantiate, `handle`, the Python WASI
+host's calls), CPU milliseconds per request, median of `--requests`, stock and cached.
+
+Run with `make bench-calls` (options: --size BYTES --loop N --repeat N --requests N).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import tempfile
 import time
 from contextlib import nullcontext
 from pathlib import Path
@@ -29,7 +34,10 @@ import wasmtime.component as wc
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from spin.runtime import Runtime, RuntimeConfig  # noqa: E402
 from spin.runtime.component import binding  # noqa: E402
+from spin.runtime.http.exchange import BufferedExchange, RequestHead  # noqa: E402
+from tests.support import logs_for, wat_component  # noqa: E402
 
 WAT = Path(__file__).with_name("calls.wat")
 
@@ -88,11 +96,34 @@ def rows(size: int, loop: int) -> list[tuple[str, str, tuple[Any, ...], int, int
     ]
 
 
+def hello_request_cpu(stock: bool, requests: int) -> float:
+    """Median CPU ms of one wasi:http hello request, the guest linked and called in one mode."""
+    head = RequestHead("GET", "/hello", "http", "localhost:3000", [("accept", b"*/*")])
+    workdir = Path(tempfile.mkdtemp(prefix="bench-calls-"))
+    with binding.stock_binding() if stock else nullcontext():
+        runtime = Runtime(RuntimeConfig(instance_timeout=5.0))
+        try:
+            component = wat_component("wasi_http_hello", workdir)
+            guest = runtime.load(component, logs_for(workdir, component.id))
+            timings = []
+            for index in range(requests + 10):  # the first 10 warm up
+                exchange = BufferedExchange()
+                start = time.process_time()
+                guest.serve_http(head, exchange)
+                if index >= 10:
+                    timings.append((time.process_time() - start) * 1e3)
+                assert exchange.status == 200, exchange.status
+        finally:
+            runtime.close()
+    return statistics.median(timings)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000, help="list<u8> bytes")
     parser.add_argument("--loop", type=int, default=200, help="host calls per guest loop")
     parser.add_argument("--repeat", type=int, default=7, help="timings per row and mode")
+    parser.add_argument("--requests", type=int, default=300, help="wasi:http hello requests")
     options = parser.parse_args()
     engine = wasmtime.Engine()
     component = wc.Component(engine, wasmtime.wat2wasm(WAT.read_text()))
@@ -100,8 +131,9 @@ def main() -> None:
     cached = Calls(engine, component, stock=False)
     for calls in (stock, cached):
         calls.payload = bytes(range(256)) * (options.size // 256 + 1)
-    print(f"component calls on wasmtime-py {binding.PINNED}: CPU us per call, median of ")
-    print(f"{options.repeat} (x20 for the record export), stock binding vs cached conversions\n")
+    print(f"component calls on wasmtime-py {binding.PINNED}, the binding's conversions (stock)")
+    print("against spin.runtime.component.binding's (cached): CPU us per call, median of")
+    print(f"{options.repeat} timings ({options.repeat * 20} for the record export)\n")
     print(f"{'call':40} {'stock':>12} {'cached':>12} {'ratio':>8}")
     for label, export, args, calls_per, weight in rows(options.size, options.loop):
         before, after = (
@@ -109,6 +141,10 @@ def main() -> None:
             for calls in (stock, cached)
         )
         print(f"{label:40} {before:12.1f} {after:12.1f} {before / after:7.1f}x")
+    before, after = (hello_request_cpu(stock, options.requests) for stock in (True, False))
+    print(f"\nwasi:http hello (WAT), one request in process: CPU ms, median of {options.requests}")
+    print(f"{'request':40} {'stock':>12} {'cached':>12} {'ratio':>8}")
+    print(f"{'GET /hello':40} {before:12.3f} {after:12.3f} {before / after:7.2f}x")
 
 
 if __name__ == "__main__":
