@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 import random
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -332,7 +334,15 @@ def test_another_wasmtime_version_is_refused() -> None:
     assert "pyproject.toml" in message and "wasmtime==50.0.1" in message
 
 
-def test_the_runtime_installs_it() -> None:
-    import spin.runtime.component.guest  # noqa: F401  (the component guests' module)
-
-    assert binding.is_installed()
+def test_the_runtime_installs_it_before_any_linker() -> None:
+    """In a fresh interpreter (as in a guest worker), importing the runtime installs it."""
+    check = (
+        "import spin.runtime.runtime, wasmtime.component._func as f, "
+        "wasmtime.component._linker as l; "
+        "from spin.runtime.component import binding as b; "
+        "print(l.func_impl is b._func_impl, f.Func.__call__ is b._call)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split() == ["True", "True"]
