@@ -5,14 +5,15 @@ Subjects, each measured alone with the same load, in one run:
 - baseline: `plain_hypercorn.py`, a hello-world ASGI app on hypercorn, served as the executor
   serves (same server, same settings, no Wasm);
 - `spin trigger http` serving a hello-world guest of each kind: a Spin 1.x module, an
-  inbound-http component and a WAGI module (three routes of one app): one executor process
+  inbound-http component, a WAGI module and a wasi:http (incoming-handler) component written
+  in WAT (four routes of one app): one executor process
   plus its guest worker processes (`--wasm-workers`, default one per CPU; printed with the
   results, since plain hypercorn runs in one process).
 
 Load: `wrk` when it is installed (the benchmark installs nothing), else a bounded httpx load
 generator; loopback only, fixed duration and connection count. Printed: requests/s, p50, p99
 and the ratio of requests/s to the baseline, with the targets (Spin 1.x or WAGI >= 0.6,
-component >= 0.45).
+component >= 0.45, wasi:http >= 0.3).
 
 Run with `make bench-http` (options: --duration SECONDS --connections N --wasm-workers N).
 """
@@ -43,7 +44,7 @@ from spin.manifest import load_manifest  # noqa: E402
 from tests.support import free_port, wait_for, wat_to_wasm  # noqa: E402
 
 WAT = REPO / "tests" / "wat"
-TARGETS = {"spin1": 0.6, "wagi": 0.6, "component": 0.45}
+TARGETS = {"spin1": 0.6, "wagi": 0.6, "component": 0.45, "wasi-http": 0.3}
 
 MANIFEST = """\
 spin_manifest_version = 2
@@ -59,12 +60,17 @@ component = "component"
 route = "/wagi"
 component = "wagi"
 executor = { type = "wagi" }
+[[trigger.http]]
+route = "/wasi-http"
+component = "wasi-http"
 [component.spin1]
 source = "http_spin1_hello.wasm"
 [component.component]
 source = "http_component_hello.wasm"
 [component.wagi]
 source = "http_wagi_hello.wasm"
+[component.wasi-http]
+source = "wasi_http_hello.wasm"
 """
 
 
@@ -183,7 +189,7 @@ def measure(subject: str, url: str, duration: float, connections: int) -> Result
 
 
 def build_app(app_dir: Path) -> Path:
-    for guest in ("http_spin1_hello", "http_component_hello", "http_wagi_hello"):
+    for guest in ("http_spin1_hello", "http_component_hello", "http_wagi_hello", "wasi_http_hello"):
         wat_to_wasm(WAT / f"{guest}.wat", app_dir)
     (app_dir / "spin.toml").write_text(MANIFEST)
     return write_lock(lock_app(load_manifest(app_dir / "spin.toml")), app_dir)
@@ -240,7 +246,7 @@ def main() -> None:
             env={"SPIN_LOCKED_URL": lock.as_uri(), "SPIN_STATE_DIR": str(Path(tmp) / "state")},
         )
         try:
-            for kind in ("spin1", "wagi", "component"):
+            for kind in ("spin1", "wagi", "component", "wasi-http"):
                 url = f"http://127.0.0.1:{port}/{kind}"
                 assert httpx.get(url, timeout=10).text == "Hello, Fermyon!\n", kind
                 results.append(measure(kind, url, args.duration, args.connections))
