@@ -10,9 +10,11 @@ Printed: CPU microseconds per call (this process's CPU time, which other load on
 disturbs less than wall time), median over `--repeat` timings, for stock and cached, and the
 ratio stock / cached.
 
-Then a whole request: the WAT wasi:http hello (tests/wat/wasi_http_hello.wat) served in this
-process by the runtime's wasi-http guest (new store, instantiate, `handle`, the Python WASI
-host's calls), CPU milliseconds per request, median of `--requests`, stock and cached.
+Then whole wasi:http requests served in this process by the runtime's wasi-http guest (new
+store, instantiate, `handle`, the Python WASI host's calls), CPU milliseconds per request,
+stock and cached: the WAT hello (tests/wat/wasi_http_hello.wat, median of `--requests`) and,
+when spin-sdk's toolchain is installed, the spin-sdk 3.4.1 hello (GET) and echo (POST of
+`--size` bytes) apps of tests/guests (built and compiled once, cached as the tests cache them).
 
 Run with `make bench-calls` (options: --size BYTES --loop N --repeat N --requests N).
 """
@@ -24,7 +26,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +41,13 @@ sys.path.insert(0, str(REPO))
 from spin.runtime import Runtime, RuntimeConfig  # noqa: E402
 from spin.runtime.component import binding  # noqa: E402
 from spin.runtime.http.exchange import BufferedExchange, RequestHead  # noqa: E402
-from tests.support import logs_for, wat_component  # noqa: E402
+from tests.guests.build import (  # noqa: E402
+    GuestBuildError,
+    build_sdk_guest,
+    cache_root,
+    find_toolchain,
+)
+from tests.support import locked_component, logs_for, wat_component  # noqa: E402
 
 WAT = Path(__file__).with_name("calls.wat")
 
@@ -96,26 +106,66 @@ def rows(size: int, loop: int) -> list[tuple[str, str, tuple[Any, ...], int, int
     ]
 
 
-def hello_request_cpu(stock: bool, requests: int) -> float:
-    """Median CPU ms of one wasi:http hello request, the guest linked and called in one mode."""
-    head = RequestHead("GET", "/hello", "http", "localhost:3000", [("accept", b"*/*")])
+@dataclass(frozen=True)
+class Request:
+    """One wasi:http request row: which guest, what it is sent, how many times."""
+
+    label: str
+    component: Callable[[Path], Any]  # workdir -> LockedComponent
+    method: str
+    body: bytes
+    count: int
+
+
+def request_cpu(request: Request, stock: bool) -> float:
+    """Median CPU ms of one request, the guest linked and called in one mode (first 3 warm up)."""
+    headers = [("content-length", str(len(request.body)).encode())] if request.body else []
+    head = RequestHead(request.method, "/hello", "http", "localhost:3000", headers)
     workdir = Path(tempfile.mkdtemp(prefix="bench-calls-"))
     with binding.stock_binding() if stock else nullcontext():
-        runtime = Runtime(RuntimeConfig(instance_timeout=5.0))
+        runtime = Runtime(RuntimeConfig(instance_timeout=60.0, cache_dir=cache_root() / "compiled"))
         try:
-            component = wat_component("wasi_http_hello", workdir)
+            component = request.component(workdir)
             guest = runtime.load(component, logs_for(workdir, component.id))
             timings = []
-            for index in range(requests + 10):  # the first 10 warm up
-                exchange = BufferedExchange()
+            for index in range(request.count + 3):
+                exchange = BufferedExchange(request.body)
                 start = time.process_time()
                 guest.serve_http(head, exchange)
-                if index >= 10:
+                if index >= 3:
                     timings.append((time.process_time() - start) * 1e3)
                 assert exchange.status == 200, exchange.status
+                assert not request.body or exchange.body == request.body
         finally:
             runtime.close()
     return statistics.median(timings)
+
+
+def sdk_app(app: str) -> Callable[[Path], Any]:
+    return lambda workdir: locked_component(build_sdk_guest(app), app)
+
+
+def requests(count: int, size: int) -> list[Request]:
+    """The WAT hello always; the spin-sdk 3.4.1 apps when their toolchain is installed."""
+    wat = Request("WAT hello GET", lambda d: wat_component("wasi_http_hello", d), "GET", b"", count)
+    try:
+        find_toolchain()
+    except GuestBuildError as missing:
+        print(f"(no spin-sdk rows: {missing})")
+        return [wat]
+    body = (bytes(range(256)) * (size // 256 + 1))[:size]
+    # A spin-sdk request costs ~5-25 ms of CPU, 10-100x the WAT hello: fewer of them.
+    return [
+        wat,
+        Request("spin-sdk hello GET", sdk_app("hello"), "GET", b"", max(5, count // 10)),
+        Request(
+            f"spin-sdk echo POST {size // 1000} KB",
+            sdk_app("echo"),
+            "POST",
+            body,
+            max(5, count // 30),
+        ),
+    ]
 
 
 def main() -> None:
@@ -141,10 +191,13 @@ def main() -> None:
             for calls in (stock, cached)
         )
         print(f"{label:40} {before:12.1f} {after:12.1f} {before / after:7.1f}x")
-    before, after = (hello_request_cpu(stock, options.requests) for stock in (True, False))
-    print(f"\nwasi:http hello (WAT), one request in process: CPU ms, median of {options.requests}")
+    print("\nwasi:http requests served in process (new store, instantiate, handle): CPU ms,")
+    print(f"median of {options.requests} (WAT), fewer for the SDK apps (shown)")
     print(f"{'request':40} {'stock':>12} {'cached':>12} {'ratio':>8}")
-    print(f"{'GET /hello':40} {before:12.3f} {after:12.3f} {before / after:7.2f}x")
+    for request in requests(options.requests, options.size):
+        before, after = (request_cpu(request, stock) for stock in (True, False))
+        label = f"{request.label} (x{request.count})"
+        print(f"{label:40} {before:12.2f} {after:12.2f} {before / after:7.2f}x")
 
 
 if __name__ == "__main__":
