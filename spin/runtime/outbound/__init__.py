@@ -10,6 +10,7 @@ from spin.runtime.outbound.allowed import (
     OutboundUrl,
     parse_entry,
     parse_url,
+    validate,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "OutboundUrl",
     "parse_entry",
     "parse_url",
+    "validate",
 ]

@@ -388,6 +388,31 @@ class AllowedHosts:
         return any(entry.allows_relative(schemes) for entry in self.entries)
 
 
+def validate(texts: Sequence[str], render_defaults: Callable[[str], str]) -> None:
+    """Check a component's entries as Spin does when an app loads (for the manifest check):
+    literal entries must parse; a template is checked with the variables' default values, and
+    skipped when one has none (it is resolved when the component runs). Raises
+    InvalidAllowedHost; `render_defaults` raises any Exception for a missing value."""
+    check_not_allow_all(texts)
+    for text in texts:
+        if not is_template(text):
+            parse_entry(text)
+            continue
+        try:
+            resolved = render_defaults(text)
+        except Exception:
+            continue
+        if resolved in EMPTY_RESOLUTIONS:
+            continue
+        try:
+            parse_entry(resolved)
+        except InvalidAllowedHost as err:
+            raise InvalidAllowedHost(
+                f"with the variables' default values, {text!r} is {resolved!r}, which is not "
+                f"valid: {err}"
+            ) from None
+
+
 def is_template(text: str) -> bool:
     return "{{" in text
 

@@ -7,7 +7,13 @@ import ipaddress
 
 import pytest
 
-from spin.runtime.outbound import AllowedHosts, InvalidAllowedHost, parse_entry, parse_url
+from spin.runtime.outbound import (
+    AllowedHosts,
+    InvalidAllowedHost,
+    parse_entry,
+    parse_url,
+    validate,
+)
 from spin.runtime.outbound.allowed import SELF, Subdomains
 from spin.runtime.outbound.host import InvalidHost, parse_host
 
@@ -307,3 +313,35 @@ def test_url_parse_keeps_scheme_host_and_explicit_port() -> None:
     assert parse_url("https://example.com:443/", "http").port is None
     assert parse_url("redis://cache", "redis").authority == "cache"
     assert parse_url("example.com:8080", "https").scheme == "https"
+
+
+def render_defaults(text: str) -> str:
+    """Templates with these variables' defaults; `dbport` has none."""
+    defaults = {"dbhost": "example.com", "bad": "zoinks, Scooby!", "empty": ""}
+    for name, value in defaults.items():
+        text = text.replace(f"{{{{ {name} }}}}", value)
+    if "{{" in text:
+        raise KeyError(text)
+    return text
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        ["http://x.y", "*://my.db:*"],
+        ["http://{{ dbhost }}", "http://{{ dbhost }}:8080"],
+        ["http://{{ dbhost }}:{{ dbport }}"],  # no default: checked when the component runs
+        ["https://{{ empty }}", "{{ empty }}", "https://three"],  # empty values are dropped
+    ],
+)
+def test_validation_accepts(entries: list[str]) -> None:
+    validate(entries, render_defaults)
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [["http://x.y", "zootle! wurdl!", "}{ !!**"], ["http://{{ bad }}"], ["insecure:allow-all"]],
+)
+def test_validation_rejects(entries: list[str]) -> None:
+    with pytest.raises(InvalidAllowedHost):
+        validate(entries, render_defaults)
