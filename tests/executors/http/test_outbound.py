@@ -1,9 +1,12 @@
-"""Outbound HTTP from guests served by `spin trigger http`: relative requests reach the app
-itself at the executor's own address, and `allowed_outbound_hosts` decides who may make them."""
+"""Outbound HTTP from guests served by `spin trigger http`: requests to the app itself reach it
+at the executor's own address (a Spin 1.x module's relative URL, a spin-sdk app's
+`http://self.alt/...`), and `allowed_outbound_hosts` decides who may make them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -29,6 +32,10 @@ component = "denied"
 route = "/hello"
 component = "hello"
 
+[[trigger.http]]
+route = "/sdk"
+component = "sdk"
+
 [component.proxy]
 source = "spin1_http_outbound.wasm"
 allowed_outbound_hosts = ["http://self"]
@@ -39,15 +46,30 @@ allowed_outbound_hosts = ["https://example.com"]
 
 [component.hello]
 source = "spin1_http_hello.wasm"
+
+[component.sdk]
+source = "sdk-outbound.wasm"
+allowed_outbound_hosts = ["http://self"]
 """
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Executor]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory,
+    sdk_guest: Callable[[str], Path],
+    compiled_wasm_cache: Path,
+) -> Iterator[Executor]:
     app = tmp_path_factory.mktemp("outbound-app")
+    shutil.copyfile(sdk_guest("outbound"), app / "sdk-outbound.wasm")
     lock = build_app(app, MANIFEST, ["spin1_http_outbound", "spin1_http_hello"])
+    # The executor's artefact cache is the tests' shared one: the SDK app loads, not compiles.
+    state = app / "state"
+    state.mkdir()
+    (state / "cache").symlink_to(compiled_wasm_cache)
     # A guest waiting on its own app holds one worker; the request it makes needs another.
-    executor = Executor(lock, "--wasm-workers", "2", "--wasm-timeout", "10")
+    executor = Executor(
+        lock, "--wasm-workers", "2", "--wasm-timeout", "20", "--state-dir", str(state)
+    )
     executor.wait_ready()
     yield executor
     assert executor.stop() == 0, executor.stderr()
@@ -68,3 +90,20 @@ def test_relative_request_without_self_is_denied_and_logged(server: Executor) ->
         what="the denial in the executor's log",
     )
     assert 'allowed_outbound_hosts = ["http://self"]' in server.stderr()
+
+
+def test_sdk_app_reaches_the_app_through_self_alt(server: Executor) -> None:
+    headers = {"x-target-url": "http://self.alt/hello"}
+    response = httpx.get(f"{server.url}/sdk", headers=headers, timeout=30)
+    assert response.status_code == 200
+    assert response.headers["x-outbound-status"] == "200"
+    assert response.text == "Hello, Fermyon!\n"
+
+
+def test_sdk_app_denied_elsewhere(server: Executor) -> None:
+    headers = {"x-target-url": "http://example.com/"}
+    response = httpx.get(f"{server.url}/sdk", headers=headers, timeout=30)
+    assert (response.status_code, response.text) == (
+        502,
+        "outbound error: ErrorCode_HttpRequestDenied()",
+    )
