@@ -84,10 +84,11 @@ def handle(
         return ReadyFuture(code("HTTP-request-URI-invalid"))
     timeouts = Timeouts.from_options(options, call)
     body = RequestBodyPipe(call) if request.body_taken else None
-    if body is not None:
-        request.body_sink.connect(body)  # type: ignore[arg-type]  # an exchange's send/finish/abort
     headers = [(name.encode(), value) for name, value in request.headers.entries if name != "host"]
-    return SendingFuture(outbound, _method(request.method), url, headers, body, timeouts)
+    future = SendingFuture(outbound, _method(request.method), url, headers, body, timeouts)
+    if body is not None:  # once the sender reads the pipe: what was written already goes in
+        request.body_sink.connect(body)  # type: ignore[arg-type]  # an exchange's send/finish/abort
+    return future
 
 
 def _scheme(request: OutgoingRequest) -> str:

@@ -94,6 +94,21 @@ def test_request_with_a_streamed_body_gets_the_response(server: Loopback) -> Non
     assert headers["host"] == f"127.0.0.1:{server.port}"  # the guest's host header is dropped
 
 
+def test_body_written_before_handle_is_sent(server: Loopback) -> None:
+    call = guest_call([server.origin])
+    outgoing = request("put", authority=f"127.0.0.1:{server.port}")
+    body = outgoing_request_body(call, outgoing)
+    stream = outgoing_body_write(call, body)
+    for index in range(40):  # more chunks than the pipe holds
+        stream.send(call, b"%02d," % index)
+    outgoing_body_finish(call, body, None)
+
+    result = wait(call, handle(call, outgoing, None))
+
+    expected = "".join(f"{index:02d}," for index in range(40))
+    assert json.loads(read_all(call, result.value.value))["body"] == expected
+
+
 def test_denied_destination_is_an_error_code_not_a_trap(server: Loopback) -> None:
     call = guest_call([f"http://127.0.0.1:{free_port()}"])
     future = handle(call, request(authority=f"127.0.0.1:{server.port}"), None)
