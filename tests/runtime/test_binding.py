@@ -22,6 +22,8 @@ from typing import Any
 import pytest
 import wasmtime
 import wasmtime.component as wc
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from spin.runtime.component import binding
 
@@ -61,6 +63,8 @@ def host_function(name: str, seen: list[Any], returns: dict[str, Any]) -> Callab
     def call(store: Any, *args: Any) -> Any:
         seen.append(describe(args, store))
         if name in returns:
+            if isinstance(returns[name], Exception):
+                raise returns[name]
             return returns[name]
         if name == "nothing":
             return None
@@ -191,7 +195,6 @@ def _cases() -> Iterator[Any]:
     # What the host function returns decides the guest -> host result conversion.
     returned = {
         "echo-u8": ["x", 300],
-        "echo-string": [5, "ok"],
         "echo-bytes": [bytearray(b"x"), KIB64],
         "echo-point": [record(x=1, label="only")],
         "echo-shape": [wc.Variant("text", "x")],
@@ -200,7 +203,8 @@ def _cases() -> Iterator[Any]:
         "echo-res": [wc.Variant("ok", 1), "e"],
         "echo-opt-opt": [None],
         "echo-own": [5],
-        "nothing": [1],
+        "echo-string": [5, "ok", KeyError("no such key")],
+        "nothing": [1, RuntimeError("the host function failed")],
     }
     samples = {"echo-u8": 1, "echo-string": "s", "echo-bytes": b"b", "echo-point": None}
     for name, answers in returned.items():
@@ -346,3 +350,37 @@ def test_the_runtime_installs_it_before_any_linker() -> None:
         [sys.executable, "-c", check], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.split() == ["True", "True"]
+
+
+# Random values (valid or not) of the shapes whose conversion has the most branches.
+_text = st.text(max_size=8)
+_u32 = st.integers(min_value=-1, max_value=2**32)
+_ANY = st.one_of(st.none(), _u32, _text, st.binary(max_size=8), st.floats(), st.booleans())
+_VALUES = {
+    "echo-strings": st.lists(st.one_of(_text, _u32), max_size=4),
+    "echo-pairs": st.lists(st.tuples(_text, _text) | st.tuples(_text), max_size=3),
+    "echo-point": st.builds(
+        lambda x, label, data, weight: record(x=x, label=label, data=data, weight=weight),
+        _u32,
+        _text,
+        st.binary(max_size=64),
+        st.one_of(st.none(), st.integers(min_value=0, max_value=2**64 - 1), _text),
+    ),
+    "echo-shape": _ANY,
+    "echo-side": st.builds(wc.Variant, st.sampled_from(["left", "right", "neither", "x"]), _ANY),
+    "echo-res": _ANY,
+    "echo-res-opt": _ANY,
+    "echo-opt-opt": st.one_of(_ANY, st.builds(wc.Variant, st.sampled_from(["none", "some"]), _ANY)),
+    "echo-perms": st.sets(st.sampled_from(["read", "write", "exec", "bogus"]), max_size=3),
+}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_random_values_behave_like_the_binding(
+    shapes: tuple[Shapes, Shapes], data: st.DataObject
+) -> None:
+    stock, cached = shapes
+    name = data.draw(st.sampled_from(sorted(_VALUES)))
+    value = data.draw(_VALUES[name])
+    assert cached.outcome(name, (value,)) == stock.outcome(name, (value,))
