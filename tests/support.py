@@ -1,4 +1,5 @@
-"""Helpers shared by the tests: free ports, polling with deadlines, Wasm from WAT, a real Redis.
+"""Helpers shared by the tests: free ports, polling with deadlines, Wasm from WAT, a real Redis,
+an executor process that says when it is ready.
 
 Nothing here sleeps for a fixed time to wait for something: `wait_for` polls a condition until
 a deadline and fails with a message that says what was awaited.
@@ -6,11 +7,15 @@ a deadline and fails with a message that says what was awaited.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
+import tempfile
 import time
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -94,6 +99,98 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+
+
+#: How long an executor under test may take to start, answer or stop.
+EXECUTOR_DEADLINE = 30.0
+
+
+class RunningExecutor:
+    """An executor program started as `spin up` starts one: a child process with the app in its
+    environment, its stdout and stderr in files under `workdir`, and its sd_notify messages
+    (READY=1, STOPPING=1) on a NOTIFY_SOCKET of its own.
+
+    The socket lives in a short temporary directory: a unix socket path has at most 107 bytes,
+    which a test's tmp_path can exceed.
+    """
+
+    def __init__(
+        self,
+        command: Sequence[str],
+        workdir: Path,
+        *,
+        env: Mapping[str, str] | None = None,
+        name: str = "executor",
+        preexec_fn: Callable[[], None] | None = None,
+    ) -> None:
+        self._socket_dir = Path(tempfile.mkdtemp(prefix="spin-notify-"))
+        # removed even by a test that only waits for the process, never for `wait_exit`
+        weakref.finalize(self, shutil.rmtree, self._socket_dir, ignore_errors=True)
+        notify_path = self._socket_dir / "notify"
+        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.notify.bind(str(notify_path))
+        self.stdout_path = workdir / f"{name}.stdout"
+        self.stderr_path = workdir / f"{name}.stderr"
+        with self.stdout_path.open("wb") as stdout, self.stderr_path.open("wb") as stderr:
+            self.process = subprocess.Popen(
+                list(command),
+                env={**os.environ, "NOTIFY_SOCKET": str(notify_path), **(env or {})},
+                stdout=stdout,
+                stderr=stderr,
+                cwd=workdir,
+                preexec_fn=preexec_fn,  # e.g. a lower open-file limit
+            )
+
+    def stdout(self) -> str:
+        return self.stdout_path.read_text(errors="replace")
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace")
+
+    def notification(self, timeout: float = EXECUTOR_DEADLINE) -> str:
+        """The next sd_notify message; fails at the deadline or when the process exits first."""
+        deadline = time.monotonic() + timeout
+        self.notify.settimeout(0.1)
+        exited = False
+        while True:
+            try:
+                return self.notify.recv(4096).decode()
+            except TimeoutError:
+                if exited or time.monotonic() > deadline:
+                    break
+                exited = self.process.poll() is not None  # then one more look at the socket
+        raise AssertionError(
+            f"no sd_notify message within {timeout}s; exit code {self.process.poll()}, "
+            f"stderr:\n{self.stderr()}"
+        )
+
+    def wait_ready(self) -> str:
+        """Block until the executor says READY=1; that message."""
+        message = self.notification()
+        assert "READY=1" in message.splitlines(), message
+        return message
+
+    def wait_exit(self, timeout: float = EXECUTOR_DEADLINE) -> int:
+        """The exit code, once the process has ended (its notify socket is then closed)."""
+        code = self.process.wait(timeout=timeout)
+        self._close_socket()
+        return code
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        """Send `sig` (if still running) and return the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.wait_exit()
+
+    def close(self) -> None:
+        """Kill the process if it still runs, and release the socket (for fixtures' clean-up)."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.wait_exit()
+
+    def _close_socket(self) -> None:
+        self.notify.close()
+        shutil.rmtree(self._socket_dir, ignore_errors=True)
 
 
 TESTS_DIR = Path(__file__).resolve().parent

@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from spin.locked import write_lock
-from tests.support import REPO_ROOT, TESTS_DIR
+from tests.support import REPO_ROOT, TESTS_DIR, RunningExecutor
 
 SLEEPY = TESTS_DIR / "fixtures" / "trigger" / "sleepy_trigger.py"
 REPO = REPO_ROOT
@@ -39,34 +38,32 @@ def minimal_lock(app_dir: Path) -> dict:
     }
 
 
+StartSleepy = Callable[..., RunningExecutor]
+
+
 @pytest.fixture
-def notify_socket(tmp_path: Path) -> Iterator[socket.socket]:
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(str(tmp_path / "notify.sock"))
-    sock.settimeout(20)
-    yield sock
-    sock.close()
+def start_sleepy(tmp_path: Path) -> Iterator[StartSleepy]:
+    """Start the sleepy executor on a minimal app: `start_sleepy(*args, env={...})`."""
+    started: list[RunningExecutor] = []
 
+    def start(*args: str, env: dict[str, str] | None = None) -> RunningExecutor:
+        lock = write_lock(minimal_lock(tmp_path), tmp_path / "work")
+        executor = RunningExecutor(
+            [sys.executable, str(SLEEPY), *args],
+            tmp_path,
+            env={
+                "PYTHONPATH": str(REPO),
+                "SPIN_LOCKED_URL": lock.as_uri(),
+                "SPIN_TRIGGER_TYPE": "sleepy",
+                **(env or {}),
+            },
+        )
+        started.append(executor)
+        return executor
 
-def start_executor(
-    tmp_path: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.Popen[str]:
-    lock = write_lock(minimal_lock(tmp_path), tmp_path / "work")
-    child_env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO),
-        "SPIN_LOCKED_URL": lock.as_uri(),
-        "SPIN_TRIGGER_TYPE": "sleepy",
-        "NOTIFY_SOCKET": str(tmp_path / "notify.sock"),
-        **(env or {}),
-    }
-    return subprocess.Popen(
-        [sys.executable, str(SLEEPY), *args],
-        env=child_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    yield start
+    for executor in started:
+        executor.close()
 
 
 def test_launch_metadata_lists_common_and_own_flags(tmp_path: Path) -> None:
@@ -85,9 +82,9 @@ def test_launch_metadata_lists_common_and_own_flags(tmp_path: Path) -> None:
     assert all(f["long"] != "--launch-metadata-only" for f in flags)
 
 
-def test_ready_then_graceful_stop_on_sigterm(tmp_path: Path, notify_socket: socket.socket) -> None:
-    process = start_executor(tmp_path, "--greeting", "hi", "-L", str(tmp_path / "logs"))
-    assert notify_socket.recv(100) == b"READY=1"
+def test_ready_then_graceful_stop_on_sigterm(tmp_path: Path, start_sleepy: StartSleepy) -> None:
+    executor = start_sleepy("--greeting", "hi", "-L", str(tmp_path / "logs"))
+    assert executor.notification() == "READY=1"
     record = json.loads((tmp_path / "logs" / "sleeper_stdout.txt").read_text())
     assert record == {
         "greeting": "hi",
@@ -95,43 +92,37 @@ def test_ready_then_graceful_stop_on_sigterm(tmp_path: Path, notify_socket: sock
         "quiet": False,
         "log_dir": str(tmp_path / "logs"),
     }
-    process.send_signal(signal.SIGTERM)
-    assert notify_socket.recv(100) == b"STOPPING=1"
-    assert process.wait(timeout=20) == 0
-    assert "SIGTERM received: draining" in process.stderr.read()
+    executor.process.send_signal(signal.SIGTERM)
+    assert executor.notification() == "STOPPING=1"
+    assert executor.wait_exit(timeout=20) == 0
+    assert "SIGTERM received: draining" in executor.stderr()
 
 
-def test_work_in_flight_is_cancelled_after_the_grace_period(
-    tmp_path: Path, notify_socket: socket.socket
-) -> None:
-    process = start_executor(
-        tmp_path, env={"SLEEPY_DRAIN": "forever", "SPIN_SHUTDOWN_GRACE": "0.3"}
-    )
-    assert notify_socket.recv(100) == b"READY=1"
-    process.send_signal(signal.SIGINT)
+def test_work_in_flight_is_cancelled_after_the_grace_period(start_sleepy: StartSleepy) -> None:
+    executor = start_sleepy(env={"SLEEPY_DRAIN": "forever", "SPIN_SHUTDOWN_GRACE": "0.3"})
+    assert executor.notification() == "READY=1"
+    executor.process.send_signal(signal.SIGINT)
     started = time.monotonic()
-    assert process.wait(timeout=20) == 0
+    assert executor.wait_exit(timeout=20) == 0
     assert time.monotonic() - started >= 0.3
-    assert "after the 0.3s grace period" in process.stderr.read()
+    assert "after the 0.3s grace period" in executor.stderr()
 
 
-def test_a_second_signal_stops_at_once(tmp_path: Path, notify_socket: socket.socket) -> None:
-    process = start_executor(tmp_path, env={"SLEEPY_DRAIN": "forever"})
-    assert notify_socket.recv(100) == b"READY=1"
-    process.send_signal(signal.SIGTERM)
-    assert notify_socket.recv(100) == b"STOPPING=1"
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=5) == 0  # the default grace period is 10 s
-    assert "SIGTERM again: stopping now" in process.stderr.read()
+def test_a_second_signal_stops_at_once(start_sleepy: StartSleepy) -> None:
+    executor = start_sleepy(env={"SLEEPY_DRAIN": "forever"})
+    assert executor.notification() == "READY=1"
+    executor.process.send_signal(signal.SIGTERM)
+    assert executor.notification() == "STOPPING=1"
+    executor.process.send_signal(signal.SIGTERM)
+    assert executor.wait_exit(timeout=5) == 0  # the default grace period is 10 s
+    assert "SIGTERM again: stopping now" in executor.stderr()
 
 
-def test_exit_code_of_run_is_the_process_exit_code(
-    tmp_path: Path, notify_socket: socket.socket
-) -> None:
-    process = start_executor(tmp_path, env={"SLEEPY_EXIT": "3"})
-    assert notify_socket.recv(100) == b"READY=1"
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=20) == 3
+def test_exit_code_of_run_is_the_process_exit_code(start_sleepy: StartSleepy) -> None:
+    executor = start_sleepy(env={"SLEEPY_EXIT": "3"})
+    assert executor.notification() == "READY=1"
+    executor.process.send_signal(signal.SIGTERM)
+    assert executor.wait_exit(timeout=20) == 3
 
 
 def test_without_an_app_the_executor_explains_itself(tmp_path: Path) -> None:
@@ -192,11 +183,10 @@ def test_unexpected_errors_show_no_traceback_unless_debugging(tmp_path: Path) ->
 
 
 def test_key_value_and_sqlite_options_seed_the_apps_store_and_database_before_ready(
-    tmp_path: Path, notify_socket: socket.socket
+    tmp_path: Path, start_sleepy: StartSleepy
 ) -> None:
     (tmp_path / "schema.sql").write_text("CREATE TABLE t (x); INSERT INTO t VALUES (41);")
-    process = start_executor(
-        tmp_path,
+    executor = start_sleepy(
         "--key-value",
         "motd=hello",
         "--sqlite",
@@ -204,9 +194,9 @@ def test_key_value_and_sqlite_options_seed_the_apps_store_and_database_before_re
         "--sqlite",
         "INSERT INTO t VALUES (42)",
     )
-    assert notify_socket.recv(100) == b"READY=1"
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=20) == 0
+    assert executor.notification() == "READY=1"
+    executor.process.send_signal(signal.SIGTERM)
+    assert executor.wait_exit(timeout=20) == 0
     state = tmp_path / ".spin"
     kv = sqlite3.connect(state / "sqlite_key_value.db").execute(
         "SELECT store, key, value FROM spin_key_value"
@@ -216,11 +206,13 @@ def test_key_value_and_sqlite_options_seed_the_apps_store_and_database_before_re
     assert rows == [(41,), (42,)]
 
 
-def test_a_bad_runtime_config_file_stops_the_executor_before_ready(tmp_path: Path) -> None:
+def test_a_bad_runtime_config_file_stops_the_executor_before_ready(
+    tmp_path: Path, start_sleepy: StartSleepy
+) -> None:
     config = tmp_path / "runtime-config.toml"
     config.write_text('[key_value_store.cache]\ntype = "dynamo"\n')
-    process = start_executor(tmp_path, "--runtime-config-file", str(config))
-    assert process.wait(timeout=20) == 1
-    stderr = process.stderr.read()
+    executor = start_sleepy("--runtime-config-file", str(config))
+    assert executor.wait_exit(timeout=20) == 1
+    stderr = executor.stderr()
     assert f"{config}: `key_value_store.cache.type` is 'dynamo'" in stderr
     assert "Traceback" not in stderr

@@ -23,7 +23,7 @@ import pytest
 
 from spin.locked import lock_app, write_lock
 from spin.manifest import load_manifest
-from tests.support import WAT_DIR, free_port, wait_for, wat_to_wasm
+from tests.support import WAT_DIR, RunningExecutor, free_port, wait_for, wat_to_wasm
 
 WAT = WAT_DIR
 
@@ -144,8 +144,8 @@ def build_app(app_dir: Path, manifest: str, guests: list[str]) -> Path:
     return write_lock(lock_app(load_manifest(app_dir / "spin.toml")), app_dir)
 
 
-class Executor:
-    """A `spin trigger http` process, its output in files, and readiness over NOTIFY_SOCKET."""
+class Executor(RunningExecutor):
+    """A `spin trigger http` process for a locked app, listening on a free port (or `port`)."""
 
     def __init__(
         self,
@@ -157,55 +157,18 @@ class Executor:
         preexec_fn: Callable[[], None] | None = None,
     ) -> None:
         self.port = port or free_port()
-        self.dir = lock.parent
-        self.stdout_path = self.dir / f"executor-{self.port}.out"
-        self.stderr_path = self.dir / f"executor-{self.port}.err"
-        self.notify_path = self.dir / f"notify-{self.port}.sock"
-        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.notify.bind(str(self.notify_path))
-        self.notify.settimeout(30)
-        environment = {
-            **os.environ,
-            "SPIN_LOCKED_URL": lock.as_uri(),
-            "NOTIFY_SOCKET": str(self.notify_path),
-            **(env or {}),
-        }
-        with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
-            listen = ["--listen", f"127.0.0.1:{self.port}"] if listen_flag else []
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "spin", "trigger", "http", *listen, *args],
-                env=environment,
-                stdout=out,
-                stderr=err,
-                cwd=self.dir,
-                preexec_fn=preexec_fn,
-            )
+        listen = ["--listen", f"127.0.0.1:{self.port}"] if listen_flag else []
+        super().__init__(
+            [sys.executable, "-m", "spin", "trigger", "http", *listen, *args],
+            lock.parent,
+            env={"SPIN_LOCKED_URL": lock.as_uri(), **(env or {})},
+            name=f"executor-{self.port}",
+            preexec_fn=preexec_fn,
+        )
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def stdout(self) -> str:
-        return self.stdout_path.read_text()
-
-    def stderr(self) -> str:
-        return self.stderr_path.read_text()
-
-    def wait_ready(self) -> str:
-        """The first sd_notify message (READY=1 once serving)."""
-        try:
-            return self.notify.recv(4096).decode()
-        except TimeoutError:
-            raise AssertionError(
-                f"no readiness; exit code {self.process.poll()}, stderr:\n{self.stderr()}"
-            ) from None
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        code = self.process.wait(timeout=30)
-        self.notify.close()
-        return code
 
 
 @pytest.fixture(scope="module")
@@ -579,9 +542,7 @@ def test_tls_cert_and_key_require_each_other(tmp_path: Path, hello_lock: Path, g
     pem = tmp_path / "some.pem"
     pem.write_text("not used")
     executor = Executor(hello_lock, given, str(pem))
-    code = executor.process.wait(timeout=30)
-    executor.notify.close()
-    assert code != 0
+    assert executor.wait_exit() != 0
     other = "--tls-key" if given == "--tls-cert" else "--tls-cert"
     err = executor.stderr()
     assert f"{given} is set but {other} is not" in err
@@ -593,8 +554,7 @@ def test_unusable_certificate_is_a_clear_error(tmp_path: Path, hello_lock: Path)
     cert.write_text("-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n")
     key.write_text("garbage")
     executor = Executor(hello_lock, "--tls-cert", str(cert), "--tls-key", str(key))
-    assert executor.process.wait(timeout=30) != 0
-    executor.notify.close()
+    assert executor.wait_exit() != 0
     assert "Cannot use --tls-cert" in executor.stderr()
     assert "Traceback" not in executor.stderr()
 
@@ -604,8 +564,7 @@ def test_busy_port_is_a_clear_error(hello_lock: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         executor = Executor(hello_lock, port=taken.getsockname()[1])
-        assert executor.process.wait(timeout=30) != 0
-        executor.notify.close()
+        assert executor.wait_exit() != 0
     assert "Unable to listen on 127.0.0.1:" in executor.stderr()
 
 
@@ -624,8 +583,7 @@ def test_listen_address_from_the_environment(hello_lock: Path) -> None:
 
 def test_bad_listen_address_is_a_clear_error(hello_lock: Path) -> None:
     executor = Executor(hello_lock, listen_flag=False, env={"SPIN_HTTP_LISTEN_ADDR": "nowhere"})
-    assert executor.process.wait(timeout=30) != 0
-    executor.notify.close()
+    assert executor.wait_exit() != 0
     assert "is not an address and port" in executor.stderr()
     assert "Traceback" not in executor.stderr()
 

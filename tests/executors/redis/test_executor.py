@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,7 +22,15 @@ import redis
 
 from spin.locked import lock_app, write_lock
 from spin.manifest import load_manifest
-from tests.support import REPO_ROOT, WAT_DIR, RedisServer, free_port, wait_for, wat_to_wasm
+from tests.support import (
+    REPO_ROOT,
+    WAT_DIR,
+    RedisServer,
+    RunningExecutor,
+    free_port,
+    wait_for,
+    wat_to_wasm,
+)
 
 WAT = WAT_DIR
 REPO = REPO_ROOT
@@ -97,49 +104,23 @@ def toml(value: str | dict[str, Any]) -> str:
     return json.dumps(value)
 
 
-class Executor:
-    """A running `spin trigger redis` process, its notify socket and its output files."""
+class Executor(RunningExecutor):
+    """A running `spin trigger redis` process for a Redis app, its state under the app's root."""
 
     def __init__(self, app: RedisApp, *args: str, env: dict[str, str] | None = None) -> None:
-        root = app.root
-        self.state_dir = root / "state"
-        self.stdout_path = root / "executor.stdout"
-        self.stderr_path = root / "executor.stderr"
-        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.notify.bind(str(root / "notify.sock"))
-        self.notify.settimeout(DEADLINE)
+        self.state_dir = app.root / "state"
         lock = app.write()
-        with self.stdout_path.open("wb") as stdout, self.stderr_path.open("wb") as stderr:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "spin",
-                    "trigger",
-                    "redis",
-                    "--state-dir",
-                    str(self.state_dir),
-                    *args,
-                ],
-                env={
-                    **os.environ,
-                    "PYTHONPATH": str(REPO),
-                    "SPIN_LOCKED_URL": lock.as_uri(),
-                    "NOTIFY_SOCKET": str(root / "notify.sock"),
-                    "SPIN_SHUTDOWN_GRACE": "10",
-                    **(env or {}),
-                },
-                stdout=stdout,
-                stderr=stderr,
-            )
-
-    def wait_ready(self) -> None:
-        """Block until READY=1 arrives (fails at the deadline, or if the process dies)."""
-        try:
-            message = self.notify.recv(4096).decode()
-        except TimeoutError:
-            raise AssertionError(f"no READY=1 within {DEADLINE}s; stderr: {self.stderr}") from None
-        assert "READY=1" in message.splitlines(), message
+        command = [sys.executable, "-m", "spin", "trigger", "redis"]
+        super().__init__(
+            [*command, "--state-dir", str(self.state_dir), *args],
+            app.root,
+            env={
+                "PYTHONPATH": str(REPO),
+                "SPIN_LOCKED_URL": lock.as_uri(),
+                "SPIN_SHUTDOWN_GRACE": "10",
+                **(env or {}),
+            },
+        )
 
     def guest_stdout(self, component_id: str) -> str:
         path = self.state_dir / "logs" / f"{component_id}_stdout.txt"
@@ -152,25 +133,8 @@ class Executor:
             what=f"{text!r} in the stdout log of {component_id}",
         )
 
-    @property
-    def stdout(self) -> str:
-        return self.stdout_path.read_text(errors="replace")
-
-    @property
-    def stderr(self) -> str:
-        return self.stderr_path.read_text(errors="replace")
-
     def wait_for_stderr(self, text: str) -> None:
-        wait_for(lambda: text in self.stderr, timeout=DEADLINE, what=f"{text!r} on stderr")
-
-    def wait_exit(self) -> int:
-        return self.process.wait(timeout=DEADLINE)
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=DEADLINE)
-        self.notify.close()
+        wait_for(lambda: text in self.stderr(), timeout=DEADLINE, what=f"{text!r} on stderr")
 
 
 @pytest.fixture
@@ -234,7 +198,7 @@ def test_ready_only_after_subscribing_and_active_channels_printed(
     executor.wait_ready()
     # READY=1 came after Redis confirmed the subscriptions: a publish now reaches us
     assert publisher.pubsub_numsub("orders", "audit") == [(b"orders", 1), (b"audit", 1)]
-    assert executor.stdout.splitlines()[:3] == [
+    assert executor.stdout().splitlines()[:3] == [
         f"Active Channels on {redis_server.url}:",
         "\torders: [spin1-logger, component-logger]",
         "\taudit: [spin1-logger]",
@@ -295,7 +259,7 @@ def test_failing_guest_is_logged_and_the_executor_keeps_serving(
     executor.wait_for_stderr(
         f"component {component!r} failed to handle a message on channel 'jobs'"
     )
-    assert reason in executor.stderr
+    assert reason in executor.stderr()
     publisher.publish("jobs", b"job-2")
     executor.wait_for_output("spin1-logger", "job-2")
     assert executor.process.poll() is None
@@ -318,7 +282,7 @@ def test_survives_a_redis_restart(
     assert publisher.publish("messages", b"after restart") == 1
     executor.wait_for_output("spin1-logger", "after restart")
     assert executor.process.poll() is None
-    assert "Traceback" not in executor.stderr
+    assert "Traceback" not in executor.stderr()
 
 
 def test_gives_up_after_max_reconnect_time(
@@ -329,8 +293,8 @@ def test_gives_up_after_max_reconnect_time(
     executor.wait_ready()
     redis_server.stop()
     assert executor.wait_exit() == 75
-    assert "giving up" in executor.stderr
-    assert "Traceback" not in executor.stderr
+    assert "giving up" in executor.stderr()
+    assert "Traceback" not in executor.stderr()
 
 
 def test_sigterm_unsubscribes_and_exits_zero(
@@ -355,7 +319,7 @@ def test_sigterm_lets_the_handler_in_flight_finish(
     executor.process.send_signal(signal.SIGTERM)
     assert executor.wait_exit() == 0
     assert "finished after SIGTERM" in executor.guest_stdout("slow")
-    assert "grace period" not in executor.stderr
+    assert "grace period" not in executor.stderr()
 
 
 def test_a_component_without_a_redis_export_is_refused_at_start(
@@ -364,16 +328,16 @@ def test_a_component_without_a_redis_export_is_refused_at_start(
     app = RedisApp(tmp_path, redis_server.url).trigger("messages", "http-hello")
     executor = run_executor(app)
     assert executor.wait_exit() == 1
-    assert "Component 'http-hello' cannot handle Redis messages" in executor.stderr
-    assert "handle-http-request" in executor.stderr  # the exports it has
-    assert "Traceback" not in executor.stderr
+    assert "Component 'http-hello' cannot handle Redis messages" in executor.stderr()
+    assert "handle-http-request" in executor.stderr()  # the exports it has
+    assert "Traceback" not in executor.stderr()
 
 
 def test_missing_address_is_a_clear_error(tmp_path: Path, run_executor: Any) -> None:
     executor = run_executor(RedisApp(tmp_path, None).trigger("messages", "trapper"))
     assert executor.wait_exit() == 1
-    assert "redis trigger 'trigger-0' has no Redis address" in executor.stderr
-    assert "Traceback" not in executor.stderr
+    assert "redis trigger 'trigger-0' has no Redis address" in executor.stderr()
+    assert "Traceback" not in executor.stderr()
 
 
 @pytest.mark.parametrize(
@@ -388,8 +352,8 @@ def test_bad_or_refused_address_is_a_clear_error(
 ) -> None:
     executor = run_executor(RedisApp(tmp_path, address).trigger("messages", "trapper"))
     assert executor.wait_exit() == 1
-    assert message in executor.stderr
-    assert "Traceback" not in executor.stderr
+    assert message in executor.stderr()
+    assert "Traceback" not in executor.stderr()
 
 
 def test_launch_metadata_lists_own_and_runtime_flags_without_importing_redis() -> None:
