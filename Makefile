@@ -34,6 +34,7 @@ bench-supervisor: install
 
 bench-http: install
 	$(BIN)/python bench/http/run.py
+	$(BIN)/python bench/http/outbound.py
 
 bench-redis: install
 	$(BIN)/python bench/redis/run.py

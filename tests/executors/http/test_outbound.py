@@ -4,6 +4,7 @@ at the executor's own address (a Spin 1.x module's relative URL, a spin-sdk app'
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from tests.executors.http.test_server import Executor, build_app
 from tests.support import wait_for
 
-MANIFEST = """\
+SPIN1_APP = """\
 spin_manifest_version = 2
 
 [application]
@@ -32,10 +33,6 @@ component = "denied"
 route = "/hello"
 component = "hello"
 
-[[trigger.http]]
-route = "/sdk"
-component = "sdk"
-
 [component.proxy]
 source = "spin1_http_outbound.wasm"
 allowed_outbound_hosts = ["http://self"]
@@ -46,11 +43,27 @@ allowed_outbound_hosts = ["https://example.com"]
 
 [component.hello]
 source = "spin1_http_hello.wasm"
+"""
+
+SDK_COMPONENT = """
+[[trigger.http]]
+route = "/sdk"
+component = "sdk"
 
 [component.sdk]
 source = "sdk-outbound.wasm"
-allowed_outbound_hosts = ["http://self"]
+allowed_outbound_hosts = {allowed}
 """
+
+
+def outbound_manifest(sdk_allowed: list[str] | None) -> str:
+    """`/proxy/...` (a Spin 1.x module making its request, minus `/proxy`, to its own app),
+    `/denied/...` (the same without permission), `/hello`, and, unless `sdk_allowed` is None,
+    `/sdk`: spin-sdk's outbound app (`sdk-outbound.wasm`) allowed those hosts. The benchmark
+    (bench/http/outbound.py) serves the same app."""
+    if sdk_allowed is None:
+        return SPIN1_APP
+    return SPIN1_APP + SDK_COMPONENT.format(allowed=json.dumps(sdk_allowed))
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +74,8 @@ def server(
 ) -> Iterator[Executor]:
     app = tmp_path_factory.mktemp("outbound-app")
     shutil.copyfile(sdk_guest("outbound"), app / "sdk-outbound.wasm")
-    lock = build_app(app, MANIFEST, ["spin1_http_outbound", "spin1_http_hello"])
+    manifest = outbound_manifest(["http://self"])
+    lock = build_app(app, manifest, ["spin1_http_outbound", "spin1_http_hello"])
     # The executor's artefact cache is the tests' shared one: the SDK app loads, not compiles.
     state = app / "state"
     state.mkdir()
