@@ -142,14 +142,18 @@ class SpinHttpApp:
         match: RouteMatch,
     ) -> int | None:
         """A wasi:http component's request: refused (413) up front when its Content-Length
-        is over the limit, else streamed (a body that grows past it fails the guest's read)."""
+        is over the limit, else streamed (a body that grows past it, or is not all there
+        within --body-timeout, fails the guest's read)."""
         declared = _content_length(scope)
         if declared is not None and declared > self.limits.max_size:
             refused = _too_large(self.limits, str(declared))
             log.info("%s %s refused: %s", scope["method"], path, refused.reason)
             await _send_response(send, refused.response, scope["method"])
             return refused.response.status
-        return await handler.serve(scope, receive, send, path, match, self.limits.max_size)
+        limits = self.limits
+        return await handler.serve(
+            scope, receive, send, path, match, limits.max_size, limits.timeout
+        )
 
     def _well_known(self, name: str) -> HttpResponse:
         if name == "health":

@@ -15,6 +15,7 @@ an aborted download.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
@@ -58,14 +59,25 @@ class WasiHttpHandler:
         path: str,
         match: RouteMatch,
         max_body: int,
+        body_timeout: float | None,
     ) -> int | None:
         """Run the request through the guest; the status sent (None: the client left)."""
-        message = await receive()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + body_timeout if body_timeout is not None else None
+        try:
+            async with asyncio.timeout_at(deadline):
+                message = await receive()
+        except TimeoutError:
+            log.info("%s %s refused: no body within --body-timeout", scope["method"], path)
+            headers = [(b"connection", b"close"), (b"content-length", b"0")]
+            await send({"type": "http.response.start", "status": 408, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return 408
         if message["type"] == "http.disconnect":
             return None
         head = request_head(scope, path, match, self.base)
         first_chunk = message.get("body", b"")
-        responder = Responder(scope, receive, send, max_body - len(first_chunk))
+        responder = Responder(scope, receive, send, max_body - len(first_chunk), deadline)
         try:
             await self.guest.serve_http(
                 head,
@@ -111,10 +123,14 @@ def request_head(scope: Scope, path: str, match: RouteMatch, base: str) -> Reque
 class Responder:
     """Turns the worker's messages into ASGI messages, and answers its requests for body."""
 
-    def __init__(self, scope: Scope, receive: Receive, send: Send, max_body: int) -> None:
+    def __init__(
+        self, scope: Scope, receive: Receive, send: Send, max_body: int, deadline: float | None
+    ) -> None:
         self._receive = receive
         self._send = send
         self._body_left = max_body
+        self._body_deadline = deadline
+        self._head_request = scope["method"] == "HEAD"
         self.status: int | None = None
         self.ended = False
         self.trailers = scope.get("http_version") in TRAILER_VERSIONS and any(
@@ -127,15 +143,7 @@ class Responder:
             body = b"".join([value, *chunks]) if chunks else value
             await self._send({"type": "http.response.body", "body": body, "more_body": True})
         elif tag == wire.HEAD:
-            self.status, headers = value
-            await self._send(
-                {
-                    "type": "http.response.start",
-                    "status": self.status,
-                    "headers": [(name.encode("latin-1"), val) for name, val in headers],
-                    "trailers": self.trailers,
-                }
-            )
+            await self._start(value, channel)
         elif tag == wire.WANT_BODY:
             return await self._body_chunk()
         elif tag == wire.END:
@@ -145,9 +153,37 @@ class Responder:
             self.ended = True  # left incomplete: hypercorn closes the connection
         return None
 
+    async def _start(self, head: tuple[int, Any], channel: WorkerChannel) -> None:
+        """Send the response head, with the whole body when it is already here (then with
+        its Content-Length, unless the guest gave one: one write, no chunked encoding)."""
+        self.status, guest_headers = head
+        headers = [(name.encode("latin-1"), value) for name, value in guest_headers]
+        chunks = channel.take_body_chunks(COALESCE_LIMIT)
+        if chunks and not channel.pending():
+            # The end of a small body follows its first chunk within microseconds: one turn of
+            # the loop often brings it, and the response goes out whole.
+            await asyncio.sleep(0)
+            chunks += channel.take_body_chunks(COALESCE_LIMIT)
+        ended, _ = channel.take_end() if not self.trailers else (False, None)
+        known = self._head_request or any(name == b"content-length" for name, _ in headers)
+        if ended and not known:
+            headers.append((b"content-length", str(sum(map(len, chunks))).encode()))
+        start = {"type": "http.response.start", "status": self.status, "headers": headers}
+        await self._send({**start, "trailers": self.trailers})
+        if ended:
+            self.ended = True
+            await self._send({"type": "http.response.body", "body": b"".join(chunks)})
+        elif chunks:
+            body = b"".join(chunks)
+            await self._send({"type": "http.response.body", "body": body, "more_body": True})
+
     async def _body_chunk(self) -> tuple[Any, Any]:
         """The answer to WANT_BODY: (chunk, more), or (None, why) when the guest's read fails."""
-        message = await self._receive()
+        try:
+            async with asyncio.timeout_at(self._body_deadline):
+                message = await self._receive()
+        except TimeoutError:
+            return (None, "the request body did not arrive within --body-timeout")
         if message["type"] == "http.disconnect":
             raise ClientGone()
         body = message.get("body", b"")

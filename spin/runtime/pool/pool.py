@@ -243,6 +243,20 @@ class WorkerChannel(asyncio.Protocol):
             total += len(value)
         return chunks
 
+    def pending(self) -> int:
+        """How many messages are queued, unread."""
+        return len(self._messages)
+
+    def take_end(self) -> tuple[bool, Any]:
+        """(True, trailers) if the next queued message ends the response body (it is taken),
+        else (False, None)."""
+        if self._messages:
+            tag, value = wire.unframe(self._messages[0])
+            if tag == wire.END:
+                self._messages.popleft()
+                return True, value
+        return False, None
+
     async def exchange(self, message: bytes | list[wire.Bytes]) -> Any:
         """Send one message and await the reply; WorkerDied if the socket closes first."""
         await self.send(message)

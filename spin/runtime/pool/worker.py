@@ -137,7 +137,13 @@ def load_guests(setup: tuple[Any, list[tuple[dict[str, Any], str, bool]], dict[s
 
 
 class WireExchange(HttpExchange):
-    """A wasi:http request's exchange over the worker's socket (see `wire`)."""
+    """A wasi:http request's exchange over the worker's socket (see `wire`).
+
+    The response head is held until the first body write, the end or a read of the request
+    body, and goes out in the same write: a small response then reaches the executor in two
+    writes instead of three, and more often in one read, which the executor answers with one
+    send to the client.
+    """
 
     def __init__(
         self, sock: socket.socket, inbox: Inbox, first_chunk: bytes, more_body: bool
@@ -146,13 +152,20 @@ class WireExchange(HttpExchange):
         self._inbox = inbox
         self._first: bytes | None = first_chunk
         self._more = more_body
+        self._held = b""
+
+    def _send(self, message: Any) -> None:
+        frame = wire.frame(message)
+        if self._held:
+            frame, self._held = self._held + frame, b""
+        self._sock.sendall(frame)
 
     def read_body(self) -> bytes | None:
         first, self._first = self._first, None
         if first:
             return first
         while self._more:
-            self._sock.sendall(wire.frame((wire.WANT_BODY, None)))
+            self._send((wire.WANT_BODY, None))
             message = self._inbox.next()
             if message is None:
                 raise ExecutorGone()
@@ -166,16 +179,16 @@ class WireExchange(HttpExchange):
         return None
 
     def start(self, status: int, headers: Headers) -> None:
-        self._sock.sendall(wire.frame((wire.HEAD, (status, headers))))
+        self._held = wire.frame((wire.HEAD, (status, headers)))
 
     def send(self, chunk: bytes) -> None:
-        self._sock.sendall(wire.frame((wire.BODY, chunk)))
+        self._send((wire.BODY, chunk))
 
     def finish(self, trailers: Headers | None) -> None:
-        self._sock.sendall(wire.frame((wire.END, trailers)))
+        self._send((wire.END, trailers))
 
     def abort(self, reason: str) -> None:
-        self._sock.sendall(wire.frame((wire.ABORT, reason)))
+        self._send((wire.ABORT, reason))
 
 
 class ExecutorGone(Exception):

@@ -195,3 +195,28 @@ def test_max_body_size_refuses_a_declared_body_and_fails_the_guests_read_of_a_ch
         assert httpx.get(f"{executor.url}/hello", timeout=30).status_code == 200
     finally:
         assert executor.stop() == 0, executor.stderr()
+
+
+def test_a_body_slower_than_body_timeout_fails_the_guests_read(lock: Path) -> None:
+    executor = Executor(lock, "--body-timeout", "1", "--wasm-workers", "1")
+    log = lock.parent / ".spin" / "logs" / "cases_stdout.txt"
+
+    def guest_calls() -> int:
+        return log.read_bytes().count(b"echo /echo\n") if log.exists() else 0
+
+    before = guest_calls()
+
+    def trickle() -> Iterator[bytes]:
+        yield b"first "
+        # The rest only once the guest has answered (its output is logged when it returns):
+        # past the 1 s budget, which failed its read.
+        wait_for(lambda: guest_calls() > before, timeout=30, what="the guest to return")
+        yield b"too late"
+
+    try:
+        assert executor.wait_ready() == "READY=1", executor.stderr()
+        response = httpx.post(f"{executor.url}/echo", content=trickle(), timeout=30)
+        # The guest's read failed after the first chunk; this guest then ends its answer.
+        assert response.status_code == 200 and response.content == b"first "
+    finally:
+        assert executor.stop() == 0, executor.stderr()
