@@ -152,3 +152,20 @@ def test_sdk_component_is_a_locked_component_of_the_built_guest(
     assert component.id == "sdk-echo"
     assert component.source_path == sdk_guest("echo")
     assert component.metadata["allowed_outbound_hosts"] == ["http://127.0.0.1:*"]
+
+
+def test_a_shared_cache_state_dir_loads_from_the_shared_compiled_cache(
+    shared_cache_state_dir: Path, compiled_wasm_cache: Path, engine: WasmEngine
+) -> None:
+    wasm = build.build_sdk_guest("hello").read_bytes()
+    engine.compile(wasm, Component)  # makes sure the shared cache holds it
+    through_state = WasmEngine(RuntimeConfig(cache_dir=shared_cache_state_dir / "cache"))
+    try:
+        cached = through_state.cache_path(wasm)
+        assert cached is not None and cached.resolve().parent == compiled_wasm_cache.resolve()
+        before = cached.stat().st_mtime_ns
+        component = through_state.compile(wasm, Component)
+        assert WORLD_EXPORTS["spin-http"] in component.type.exports(through_state.engine)
+        assert cached.stat().st_mtime_ns == before  # loaded, not compiled and written again
+    finally:
+        through_state.close()
