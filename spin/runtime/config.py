@@ -18,6 +18,10 @@ from spin.runtime.services.runtime_config import RuntimeConfigFile
 
 DEFAULT_INSTANCE_TIMEOUT = 30.0
 MEBIBYTE = 1024 * 1024
+#: What one guest call may write to stdout and stderr together, in MiB: generous for logs (a
+#: call that logs a line per millisecond for 30 s writes ~3 MiB), and reached in ~6 ms by a
+#: guest that floods stdout (~1.7 GiB/s measured).
+DEFAULT_OUTPUT_LIMIT_MB = 10.0
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,8 @@ class RuntimeConfig:
     cache_dir: Path | None = None
     instance_timeout: float | None = DEFAULT_INSTANCE_TIMEOUT
     memory_limit: int | None = None
+    #: bytes one call may write to stdout and stderr together; None means no limit
+    output_limit: int | None = int(DEFAULT_OUTPUT_LIMIT_MB * MEBIBYTE)
     allow_transient_write: bool = False
     transient_dir: Path | None = None
     #: a wasmtime cache configuration file (`--cache`), used instead of our own artefact cache
@@ -53,6 +59,8 @@ class RuntimeOptions:
     wasm_workers: int | None = None
     #: what the pool may grow to while calls wait; None means twice `wasm_workers`
     wasm_workers_max: int | None = None
+    #: MiB one call may write to stdout and stderr; 0 means no limit
+    wasm_output_limit: float = DEFAULT_OUTPUT_LIMIT_MB
 
 
 RUNTIME_OPTIONS: list[click.Option] = [
@@ -72,6 +80,16 @@ RUNTIME_OPTIONS: list[click.Option] = [
         default=None,
         metavar="MB",
         help="Linear memory one guest instance may use, in MiB (default: no limit).",
+    ),
+    click.Option(
+        ["--wasm-output-limit"],
+        type=click.FloatRange(min=0),
+        envvar="SPIN_WASM_OUTPUT_LIMIT",
+        default=RuntimeOptions.wasm_output_limit,
+        show_default=True,
+        metavar="MB",
+        help="Output (stdout and stderr together) one guest call may write, in MiB (0: no "
+        "limit); a guest past it fails with an error.",
     ),
     click.Option(
         ["--wasm-workers"],

@@ -58,8 +58,11 @@ class Guest(ABC):
         raise self._unsupported("serve wasi:http requests (it exports no incoming-handler)")
 
     @abstractmethod
-    def run_command(self, argv: list[str], env: dict[str, str], stdin: bytes) -> bytes:
-        """Run a WASI command's `_start`; returns what it wrote to stdout."""
+    def run_command(
+        self, argv: list[str], env: dict[str, str], stdin: bytes, stdout_limit: int | None = None
+    ) -> bytes:
+        """Run a WASI command's `_start`; returns what it wrote to stdout, which may be at most
+        `stdout_limit` bytes (default: the output limit)."""
 
     @abstractmethod
     def handle_redis(self, payload: bytes) -> None:

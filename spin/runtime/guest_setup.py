@@ -12,12 +12,14 @@ import wasmtime
 from spin.locked import LockedComponent
 from spin.runtime.config_values import ComponentConfig
 from spin.runtime.engine import WasmEngine
+from spin.runtime.errors import GuestError
 from spin.runtime.limits import CallLimits
 from spin.runtime.logs import ComponentLogs
 from spin.runtime.outbound.client import OutboundHttp
+from spin.runtime.output import CallOutput
 from spin.runtime.services import HostServices
 from spin.runtime.wasi.files import MountedFiles
-from spin.runtime.wasi.p1 import CapturedOutput, wasi_config
+from spin.runtime.wasi.p1 import wasi_config
 
 
 @dataclass(frozen=True)
@@ -38,26 +40,32 @@ class GuestSetup:
 
     @contextmanager
     def call_output(
-        self, *, log_stdout: bool = True
-    ) -> Iterator[tuple[CapturedOutput, CapturedOutput]]:
-        """One call's stdout and stderr, with the deadline clock running; afterwards they go to
-        the component's logs (stdout not when `log_stdout` is False: commands return it)."""
-        stdout = CapturedOutput(f"{self.component.id}-stdout")
-        stderr = CapturedOutput(f"{self.component.id}-stderr")
+        self, *, keep_stdout: bool = False, stdout_limit: int | None = None
+    ) -> Iterator[CallOutput]:
+        """One call's stdout and stderr, with the deadline clock running. They stream to the
+        component's logs during the call (stdout not when `keep_stdout`: commands return it,
+        up to `stdout_limit` bytes), within the output limit; a call that wrote past a limit
+        raises GuestError when it ends, if nothing else went wrong first."""
+        output = CallOutput(
+            self.component.id,
+            self.logs,
+            limit=self.limits.output_limit,
+            keep_stdout=keep_stdout,
+            stdout_limit=stdout_limit,
+        )
         try:
             with self.engine.calls_running():
-                yield stdout, stderr
+                yield output
+            exceeded = output.check()
+            if exceeded is not None:
+                raise GuestError(self.component.id, exceeded)
         finally:
-            if log_stdout:
-                self.logs.write_stdout(stdout.read())
-            self.logs.write_stderr(stderr.read())
-            stdout.close()
-            stderr.close()
+            output.check()
+            output.close()
 
     def new_store(
         self,
-        stdout: CapturedOutput,
-        stderr: CapturedOutput,
+        output: CallOutput,
         *,
         argv: list[str] | None = None,
         env: list[tuple[str, str]] | None = None,
@@ -71,12 +79,12 @@ class GuestSetup:
                 argv=argv or [],
                 env=self.env if env is None else env,
                 preopens=self.files.preopens,
-                stdout=stdout,
-                stderr=stderr,
+                stdout=output.stdout,
+                stderr=output.stderr,
                 stdin=stdin,
             )
         )
-        self.limits.apply(store)
+        self.limits.apply(store, watch=output.check)
         return store
 
     def close(self) -> None:

@@ -81,17 +81,20 @@ class TriggerContext:
 
         The compiled-artefact cache lives under `<state dir>/cache` unless `--disable-cache`
         (`--cache FILE` hands caching to wasmtime's own cache with that configuration);
-        `--wasm-timeout` / `--wasm-memory-limit` come from `RUNTIME_OPTIONS` when the executor
-        declared them, else their defaults (0 means no limit).
+        `--wasm-timeout` / `--wasm-memory-limit` / `--wasm-output-limit` come from
+        `RUNTIME_OPTIONS` when the executor declared them, else their defaults (0 means no
+        limit).
         """
         options = self.options
         writable = options.allow_transient_write
         timeout = self.runtime_options.wasm_timeout
         memory_mb = self.runtime_options.wasm_memory_limit
+        output_mb = self.runtime_options.wasm_output_limit
         return RuntimeConfig(
             cache_dir=None if options.disable_cache else self.state_dir / "cache",
             instance_timeout=timeout if timeout and timeout > 0 else None,
             memory_limit=int(memory_mb * MEBIBYTE) if memory_mb else None,
+            output_limit=max(1, int(output_mb * MEBIBYTE)) if output_mb else None,
             allow_transient_write=writable,
             transient_dir=self.state_dir / "transient" if writable else None,
             cache_config=None if options.disable_cache else options.cache,

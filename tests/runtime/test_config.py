@@ -18,7 +18,9 @@ from tests.support import wat_component
 def test_runtime_config_maps_the_executor_options(tmp_path: Path) -> None:
     context = SimpleNamespace(
         options=CommonOptions(allow_transient_write=True),
-        runtime_options=RuntimeOptions(wasm_timeout=0.0, wasm_memory_limit=64.0),
+        runtime_options=RuntimeOptions(
+            wasm_timeout=0.0, wasm_memory_limit=64.0, wasm_output_limit=0.5
+        ),
         state_dir=tmp_path,
         runtime_config_file=RuntimeConfigFile(sqlite_databases={"reports": None}),
     )
@@ -26,6 +28,7 @@ def test_runtime_config_maps_the_executor_options(tmp_path: Path) -> None:
     assert config.cache_dir == tmp_path / "cache"
     assert config.instance_timeout is None  # 0 means no deadline
     assert config.memory_limit == 64 * 1024 * 1024
+    assert config.output_limit == 512 * 1024
     assert config.allow_transient_write
     assert config.transient_dir == tmp_path / "transient"
     assert config.state_dir == tmp_path  # where the default store and database live
@@ -43,6 +46,11 @@ def test_runtime_config_disable_cache_and_defaults(tmp_path: Path) -> None:
     assert config.cache_dir is None
     assert config.instance_timeout == 30.0
     assert config.memory_limit is None
+    assert config.output_limit == 10 * 1024 * 1024
+    no_limit = SimpleNamespace(
+        **{**vars(context), "runtime_options": RuntimeOptions(wasm_output_limit=0)}
+    )
+    assert TriggerContext.runtime_config(no_limit).output_limit is None  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("wat", ["spin1_http_echo", "component_http_echo"])

@@ -93,6 +93,8 @@ class WagiHandler:
     guest: PooledGuest
     config: wagi.WagiConfig
     base: str
+    #: the most the module may write to stdout (its response): --max-body-size
+    max_response: int | None = None
 
     async def handle(self, request: IncomingRequest, match: RouteMatch) -> HttpResponse:
         cgi = wagi.CgiRequest(
@@ -105,14 +107,19 @@ class WagiHandler:
         )
         argv = wagi.build_argv(self.config, cgi, match)
         env = wagi.build_environment(cgi, request.facts, match, self.base)
-        stdout = await self.guest.run_command(argv, env, request.body)
+        stdout = await self.guest.run_command(argv, env, request.body, self.max_response)
         try:
             return wagi.parse_cgi_output(stdout)
         except wagi.CgiOutputError as err:
             raise GuestError(self.guest.id, str(err)) from None
 
 
-def make_handler(guest: PooledGuest, executor: HttpExecutorConfig | None, base: str) -> AnyHandler:
+def make_handler(
+    guest: PooledGuest,
+    executor: HttpExecutorConfig | None,
+    base: str,
+    max_response: int | None = None,
+) -> AnyHandler:
     """The handler for a loaded component, checking that its Wasm fits its executor."""
     if executor is not None and executor.type == "wagi":
         config = wagi.WagiConfig.from_executor(executor, guest.id)
@@ -122,7 +129,7 @@ def make_handler(guest: PooledGuest, executor: HttpExecutorConfig | None, base: 
                 f"but its Wasm is a {guest.kind} without a `_start` export. Build it as a WASI "
                 "command, or remove the `executor` line if it is a Spin HTTP component."
             )
-        return WagiHandler(guest, config, base)
+        return WagiHandler(guest, config, base, max_response)
     if guest.kind == "spin1" or (guest.kind == "component" and INBOUND_HTTP in guest.exports):
         return SpinHandler(guest, base)
     if guest.kind == "wasi-http":

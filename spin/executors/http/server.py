@@ -80,10 +80,14 @@ def guest_loads(context: TriggerContext) -> list[GuestLoad]:
     ]
 
 
-def make_handlers(context: TriggerContext, pool: WorkerPool, base: str) -> dict[str, AnyHandler]:
+def make_handlers(
+    context: TriggerContext, pool: WorkerPool, base: str, max_response: int | None = None
+) -> dict[str, AnyHandler]:
     """A handler per component, checking each fits its trigger's executor."""
     return {
-        trigger.component: make_handler(pool.guests[trigger.component], trigger.executor, base)
+        trigger.component: make_handler(
+            pool.guests[trigger.component], trigger.executor, base, max_response
+        )
         for trigger in http_triggers(context)
     }
 
@@ -183,7 +187,7 @@ async def serve(context: TriggerContext) -> int:
             max_workers=context.wasm_workers_max(),
             max_wait=config.max_queue_wait,
         ) as pool:
-            handlers = make_handlers(context, pool, base)
+            handlers = make_handlers(context, pool, base, config.max_body_size)
             announce(config, sock, router, context)
             log.info("guest calls run in %d worker processes", pool.size)
             sock.listen(hyper.backlog)

@@ -119,7 +119,9 @@ class ComponentGuest(Guest):
     def handle_timer(self) -> None:
         self._run(self._require(self._timer, TIMER))
 
-    def run_command(self, argv: list[str], env: dict[str, str], stdin: bytes) -> bytes:
+    def run_command(
+        self, argv: list[str], env: dict[str, str], stdin: bytes, stdout_limit: int | None = None
+    ) -> bytes:
         raise self._unsupported("run a WASI preview 1 command (`_start`)")
 
     # -- plumbing -------------------------------------------------------------------------
@@ -130,9 +132,9 @@ class ComponentGuest(Guest):
         return export
 
     def _run(self, export: Export, *args: Any) -> Any:
-        with self._setup.call_output() as (stdout, stderr):
+        with self._setup.call_output() as output:
             try:
-                store = self._setup.new_store(stdout, stderr)
+                store = self._setup.new_store(output)
                 take_host_failure()
                 instance = self._linker.instantiate(store, self._component)
                 func = instance.get_func(store, export.index)

@@ -82,17 +82,17 @@ class WasiHttpGuest(Guest):
         setup = self._setup
         outparam = ResponseOutparam(exchange)
         failure: str | None = None
-        with setup.call_output() as (stdout, stderr):
+        with setup.call_output() as output:
             store = wasmtime.Store(setup.engine.engine)
             call = WasiCall(
                 env=setup.env,
-                stdout_fd=stdout.fd,
-                stderr_fd=stderr.fd,
+                stdout_fd=output.stdout.fd,
+                stderr_fd=output.stderr.fd,
                 files=setup.files,
                 timeout=setup.limits.timeout,
                 extensions={OUTBOUND: setup.outbound},
             )
-            setup.limits.apply(store)
+            setup.limits.apply(store, watch=output.check)
             with running(call):
                 try:
                     self._call_handle(store, call, head, exchange, outparam)
@@ -155,7 +155,9 @@ class WasiHttpGuest(Guest):
         headers = [(k, v.decode("latin-1")) for k, v in exchange.headers]
         return HttpResponse(exchange.status or 500, headers, exchange.body)
 
-    def run_command(self, argv: list[str], env: dict[str, str], stdin: bytes) -> bytes:
+    def run_command(
+        self, argv: list[str], env: dict[str, str], stdin: bytes, stdout_limit: int | None = None
+    ) -> bytes:
         raise self._unsupported("run a WASI preview 1 command (`_start`)")
 
     def handle_redis(self, payload: bytes) -> None:

@@ -121,8 +121,14 @@ class PooledGuest:
         arguments = (head_tuple, wire.raw(first_chunk), more_body)
         await self._pool.call(self, "serve_http", arguments, on_message)
 
-    async def run_command(self, argv: list[str], env: dict[str, str], stdin: wire.Bytes) -> bytes:
-        arguments = (argv, env, wire.raw(stdin))
+    async def run_command(
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        stdin: wire.Bytes,
+        stdout_limit: int | None = None,
+    ) -> bytes:
+        arguments = (argv, env, wire.raw(stdin), stdout_limit)
         stdout: bytes = await self._pool.call(self, "run_command", arguments)
         return stdout
 

@@ -34,7 +34,7 @@ from spin.runtime.errors import GuestError
 from spin.runtime.guest import Guest
 from spin.runtime.http.exchange import BodyFailed, Headers, HttpExchange, RequestHead
 from spin.runtime.http_types import HttpRequest
-from spin.runtime.limits import NO_DEADLINE
+from spin.runtime.limits import interrupt_running_calls
 from spin.runtime.pool import wire
 
 #: The reason a cancelled call fails with (the executor discards it: its caller is gone).
@@ -101,18 +101,14 @@ class Inbox:
 
 
 def interrupter(runtime: Any) -> Callable[[], None]:
-    """What interrupts the call in progress: the epoch is moved past its deadline, so the guest
-    traps at its next epoch check (the worker runs one call at a time, so no other call is
-    affected, and the next call's deadline counts from the epoch it starts at). Without a
-    deadline there is nothing to move past: the executor replaces the worker instead."""
-    ticks = runtime.limits.deadline_ticks
+    """What interrupts the call in progress: the calls running now are marked interrupted and
+    the epoch is moved on, so the guest's tick callback stops it at its next epoch check (the
+    worker runs one call at a time, so no other call is affected; see `limits`)."""
     engine = runtime.engine.engine
-    if ticks >= NO_DEADLINE:
-        return lambda: None
 
     def interrupt() -> None:
-        for _ in range(ticks + 1):
-            engine.increment_epoch()
+        interrupt_running_calls()
+        engine.increment_epoch()
 
     return interrupt
 

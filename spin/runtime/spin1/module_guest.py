@@ -100,7 +100,9 @@ class CoreModuleGuest(Guest):
 
         self._run(call)
 
-    def run_command(self, argv: list[str], env: dict[str, str], stdin: bytes) -> bytes:
+    def run_command(
+        self, argv: list[str], env: dict[str, str], stdin: bytes, stdout_limit: int | None = None
+    ) -> bytes:
         self._require(COMMAND_ENTRY, None)
 
         def call(store: wasmtime.Store, instance: wasmtime.Instance) -> None:
@@ -114,7 +116,12 @@ class CoreModuleGuest(Guest):
                     raise GuestError(self.id, f"exited with status {exit_trap.code}") from None
 
         _, stdout = self._run(
-            call, argv=argv, env=[*self._setup.env, *env.items()], stdin=stdin, capture_stdout=True
+            call,
+            argv=argv,
+            env=[*self._setup.env, *env.items()],
+            stdin=stdin,
+            keep_stdout=True,
+            stdout_limit=stdout_limit,
         )
         return stdout
 
@@ -139,18 +146,19 @@ class CoreModuleGuest(Guest):
         argv: list[str] | None = None,
         env: list[tuple[str, str]] | None = None,
         stdin: bytes | None = None,
-        capture_stdout: bool = False,
+        keep_stdout: bool = False,
+        stdout_limit: int | None = None,
     ) -> tuple[T, bytes]:
-        """Run `action` on a fresh instance; returns its result and (if captured) stdout."""
+        """Run `action` on a fresh instance; returns its result and (if kept) stdout."""
         store: wasmtime.Store | None = None
         instance: wasmtime.Instance | None = None
-        with self._setup.call_output(log_stdout=not capture_stdout) as (stdout, stderr):
+        with self._setup.call_output(keep_stdout=keep_stdout, stdout_limit=stdout_limit) as out:
             try:
-                store = self._setup.new_store(stdout, stderr, argv=argv, env=env, stdin=stdin)
+                store = self._setup.new_store(out, argv=argv, env=env, stdin=stdin)
                 take_host_failure()
                 instance = self._pre.instantiate(store)
                 result = action(store, instance)
-                return result, stdout.read() if capture_stdout else b""
+                return result, out.kept_stdout() if keep_stdout else b""
             except CALL_FAILURES as err:
                 memory = _memory_size(store, instance)
                 reason = take_host_failure() or self._setup.limits.explain(err, memory)

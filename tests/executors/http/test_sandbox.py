@@ -1,6 +1,9 @@
-"""The file sandbox through a real `spin trigger http`: a WAGI guest with a mounted directory
-that holds a link out of it must not read the link's target, with or without
-`--allow-transient-write`; the executor refuses to start with one clear message."""
+"""The sandbox through a real `spin trigger http`.
+
+Files: a WAGI guest with a mounted directory that holds a link out of it must not read the
+link's target, with or without `--allow-transient-write`; the executor refuses to start with
+one clear message. Output: a guest flooding stdout is stopped at its bound (the largest response
+for WAGI, `--wasm-output-limit` for the others) and the executor serves on."""
 
 from __future__ import annotations
 
@@ -52,3 +55,39 @@ def test_a_link_out_of_the_mount_stops_the_executor_with_a_clear_error(
     assert f"symbolic link h -> {link_target}" in stderr
     assert "Traceback" not in stderr
     assert not list(app.glob(".spin/transient/*/*")), "a private copy was left behind"
+
+
+FLOOD_MANIFEST = """\
+spin_manifest_version = 2
+[application]
+name = "flood"
+[[trigger.http]]
+route = "/wagi"
+component = "wagi"
+executor = { type = "wagi" }
+[[trigger.http]]
+route = "/spin1"
+component = "spin1"
+[component.wagi]
+source = "wagi_flood.wasm"
+[component.spin1]
+source = "stdout_flood.wasm"
+"""
+
+
+def test_flooding_guests_are_stopped_at_their_output_bounds(tmp_path: Path) -> None:
+    lock = build_app(tmp_path / "app", FLOOD_MANIFEST, ["stdout_flood", "wagi_flood"])
+    options = ("--max-body-size", "64K", "--wasm-output-limit", "0.25", "--wasm-timeout", "20")
+    executor = Executor(lock, *options, "--quiet")
+    try:
+        assert executor.wait_ready() == "READY=1"
+        with httpx.Client(base_url=executor.url, timeout=30) as client:
+            for route, bound in (("/wagi", "64 KiB to stdout"), ("/spin1", "256 KiB to stdout")):
+                response = client.get(route)
+                assert response.status_code == 500
+                assert response.elapsed.total_seconds() < 10, f"{route} ran to the deadline"
+                assert f"wrote more than {bound}" in executor.stderr()
+    finally:
+        assert executor.stop() == 0, executor.stderr()
+    logs = tmp_path / "app" / ".spin" / "logs"
+    assert (logs / "spin1_stdout.txt").stat().st_size == 256 * 1024
