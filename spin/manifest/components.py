@@ -7,16 +7,19 @@ Both versions share the fields; v1 names the component's variables `config` and,
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from spin.allowed_hosts.rules import FIX as OUTBOUND_FIX
+from spin.allowed_hosts.rules import invalid_entries
 from spin.manifest.checks import Checker, index_path, key_path
 from spin.manifest.files import file_mounts
 from spin.manifest.hosts import outbound_from_http_hosts
 from spin.manifest.ids import check_kebab_id, check_label, check_variable_name
-from spin.manifest.model import Component, ComponentSource
+from spin.manifest.model import Component, ComponentSource, Variable
+from spin.variables import TEMPLATE
 
 _SHARED_KEYS = (
     "source",
@@ -47,7 +50,7 @@ class ComponentScope:
 
     check: Checker
     app_dir: Path
-    variables: Collection[str]
+    variables: Mapping[str, Variable]
     manifest_version: int
 
 
@@ -79,7 +82,7 @@ def parse_component(
             table.get("environment", {}), key_path(field, "environment")
         ),
         files=files,
-        allowed_outbound_hosts=_outbound_hosts(check, table, field, v1),
+        allowed_outbound_hosts=_outbound_hosts(scope, table, field),
         key_value_stores=_labels(check, table, field, "key_value_stores"),
         sqlite_databases=_labels(check, table, field, "sqlite_databases"),
         ai_models=tuple(
@@ -155,16 +158,49 @@ def _check_template(scope: ComponentScope, value: str, field: str) -> None:
         check.fail(field, f"unclosed template in {value!r}.", "Close it with `}}`.")
 
 
-def _outbound_hosts(check: Checker, table: dict[str, Any], field: str, v1: bool) -> tuple[str, ...]:
-    outbound = check.strings(
-        table.get("allowed_outbound_hosts", []), key_path(field, "allowed_outbound_hosts")
-    )
+def _outbound_hosts(scope: ComponentScope, table: dict[str, Any], field: str) -> tuple[str, ...]:
+    check = scope.check
+    outbound_field = key_path(field, "allowed_outbound_hosts")
+    outbound = check.strings(table.get("allowed_outbound_hosts", []), outbound_field)
     http_field = key_path(field, "allowed_http_hosts")
     http_hosts = check.strings(table.get("allowed_http_hosts", []), http_field)
-    legacy = v1 and "allowed_outbound_hosts" not in table
-    return outbound + outbound_from_http_hosts(
+    legacy = scope.manifest_version == 1 and "allowed_outbound_hosts" not in table
+    entries = outbound + outbound_from_http_hosts(
         check, http_hosts, http_field, legacy_database_access=legacy
     )
+    _check_outbound_hosts(scope, entries, outbound_field)
+    return entries
+
+
+def _check_outbound_hosts(scope: ComponentScope, entries: tuple[str, ...], field: str) -> None:
+    """Spin's load-time check (templates rendered with the variables' defaults), every bad
+    entry named in one error rather than the first only."""
+    problems = invalid_entries(entries, lambda text: _render_defaults(scope, text))
+    if not problems:
+        return
+    if len(problems) == 1 and problems[0][0] is None:
+        scope.check.fail(field, problems[0][1], 'Write `["*://*:*"]`, or list the hosts.')
+    lines = "".join(
+        f"\n  [{index}] {problem.replace(OUTBOUND_FIX, '').strip()}" for index, problem in problems
+    )
+    scope.check.fail(
+        field,
+        f"{len(problems)} of {len(entries)} entries are not valid outbound hosts:{lines}\n",
+        "Write each entry as `<scheme>://<host>[:<port>]`, e.g. `https://api.example.com`, "
+        "`http://localhost:3000` or `*://*.example.com:*`.",
+    )
+
+
+def _render_defaults(scope: ComponentScope, text: str) -> str:
+    """`text` with each `{{ name }}` replaced by that variable's default (KeyError if none)."""
+
+    def default(match: re.Match[str]) -> str:
+        value = scope.variables[match.group(1)].default
+        if value is None:
+            raise KeyError(match.group(1))
+        return value
+
+    return TEMPLATE.sub(default, text)
 
 
 def _labels(check: Checker, table: dict[str, Any], field: str, key: str) -> tuple[str, ...]:

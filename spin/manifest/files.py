@@ -92,6 +92,13 @@ def _placement_mounts(
             "Create it or fix the path (relative to the manifest's directory).",
         )
     _inside(check, app_dir, path, key_path(field, "source"))
+    if path.is_file() and _directory_like(destination):
+        check.fail(
+            key_path(field, "destination"),
+            f"{destination!r} is not a valid destination file name for the file {source!r}.",
+            f"Give the file's path in the guest, e.g. `destination = "
+            f'"/{PurePosixPath(source).name}"`, or mount a directory there.',
+        )
     guest_root = PurePosixPath("/") / destination
     if path.is_dir() and file_by_file:
         return [
@@ -115,6 +122,12 @@ def _placed_file(
             "Replace the link with a copy of its target, or mount the target explicitly.",
         )
     return FileMount(resolved, str(guest_root / file.relative_to(directory).as_posix()))
+
+
+def _directory_like(guest_path: str) -> bool:
+    """A guest path that names a directory (`/`, `data/`, `.`, `..`): a single file cannot be
+    placed there, as Spin refuses when it copies the file."""
+    return guest_path in ("", "/") or guest_path.endswith(("/", "."))
 
 
 def _files_under(directory: Path) -> list[Path]:

@@ -42,7 +42,7 @@ def load_v1(check: Checker, document: dict[str, Any], path: Path) -> AppManifest
     )
     check_trigger_type(check, trigger_type, "trigger.type")
     variables = parse_variables(check, document.get("variables", {}))
-    scope = ComponentScope(check, path.parent, variables.keys(), manifest_version=1)
+    scope = ComponentScope(check, path.parent, variables, manifest_version=1)
     components: dict[str, Component] = {}
     triggers: list[Trigger] = []
     raw_components = check.array(document.get("component", []), "component", _COMPONENT_FIX)

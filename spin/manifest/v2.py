@@ -79,7 +79,7 @@ def load_v2(check: Checker, document: dict[str, Any], path: Path) -> AppManifest
     _name_triggers(entries)
     inline = _name_inline_components(entries, set(declared))
 
-    scope = ComponentScope(check, path.parent, variables.keys(), manifest_version=2)
+    scope = ComponentScope(check, path.parent, variables, manifest_version=2)
     components = {
         cid: parse_component(scope, cid, table, key_path("component", cid))
         for cid, table in declared.items()

@@ -249,6 +249,33 @@ CASES = [
         "component.hello.files[0].destination",
     ),
     (
+        "files-file-placed-at-slash",
+        v2(files='[{ source = "static/index.html", destination = "/" }]'),
+        "component.hello.files[0].destination",
+    ),
+    (
+        "files-file-placed-at-a-directory-name",
+        v2(files='[{ source = "static/index.html", destination = "/www/" }]'),
+        "component.hello.files[0].destination",
+    ),
+    *(
+        (
+            f"outbound-{name}",
+            v2(allowed_outbound_hosts=f'["{entry}"]'),
+            "component.hello.allowed_outbound_hosts",
+        )
+        for name, entry in (
+            ("no-scheme", "spin.fermyon.dev"),
+            ("localhost", "localhost"),
+            ("localhost-port", "localhost:3001"),
+            ("example-com", "example.com"),
+            ("any-scheme-without-port", "*://127.0.0.1/24"),
+            ("path", "http://spin.fermyon.dev/a"),
+            ("wildcard-with-path", "http://*.fermyon.dev/a"),
+            ("insecure-allow-all-alone", "insecure:allow-all"),
+        )
+    ),
+    (
         "component-outbound-not-strings",
         v2(allowed_outbound_hosts="[true]"),
         "component.hello.allowed_outbound_hosts[0]",
@@ -453,3 +480,44 @@ def test_a_link_out_of_a_directory_mounted_file_by_file_names_it(app_dir: Path) 
     assert caught.value.field == "component.hello.files[0].source"
     assert "static/r is a symbolic link to" in str(caught.value)
     assert "secret.txt, outside the mounted directory" in str(caught.value)
+
+
+def test_every_bad_outbound_host_is_named_in_one_error(app_dir: Path) -> None:
+    manifest = app_dir / "spin.toml"
+    entries = '["example.com", "https://ok.test", "http://a.test/path", "https://{{ host }}"]'
+    manifest.write_text(
+        v2(allowed_outbound_hosts=entries) + '[variables]\nhost = { default = "bad host" }\n'
+    )
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(manifest)
+    message = str(caught.value)
+    assert "3 of 4 entries are not valid outbound hosts" in message
+    assert "[0] 'example.com' has no scheme" in message
+    assert "[2] 'http://a.test/path' has a path" in message
+    assert "[3] with the variables' default values, 'https://{{ host }}' is 'https://bad host'" in (
+        message
+    )
+    assert "[1]" not in message
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        '["http://[::1]", "*://127.0.0.1/24:63551", "https://{{ host }}"]',  # host: no default
+        '["https://{{ empty }}"]',  # an empty value drops the entry
+    ],
+)
+def test_outbound_hosts_spin_accepts_load(app_dir: Path, entries: str) -> None:
+    manifest = app_dir / "spin.toml"
+    variables = '[variables]\nhost = { required = true }\nempty = { default = "" }\n'
+    manifest.write_text(v2(allowed_outbound_hosts=entries) + variables)
+    load_manifest(manifest)
+
+
+def test_insecure_allow_all_beside_other_entries_is_an_entry_without_a_scheme(
+    app_dir: Path,
+) -> None:
+    manifest = app_dir / "spin.toml"
+    manifest.write_text(v2(allowed_outbound_hosts='["insecure:allow-all", "https://a.test"]'))
+    with pytest.raises(ManifestError, match=r"\[0\] 'insecure:allow-all' has no scheme"):
+        load_manifest(manifest)

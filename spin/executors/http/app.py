@@ -34,7 +34,7 @@ Send = Callable[[Message], Awaitable[None]]
 
 NOT_FOUND = HttpResponse(404, [], b"")
 INTERNAL_ERROR = HttpResponse(500, [], b"")
-HEALTH_OK = HttpResponse(200, [("content-type", "text/plain")], b"OK")
+HEALTH_OK = HttpResponse(200, [], b"OK")  # no content-type, as Spin sends it
 PAYLOAD_TOO_LARGE = HttpResponse(413, [], b"")
 REQUEST_TIMEOUT = HttpResponse(408, [("connection", "close")], b"")
 SERVICE_UNAVAILABLE = HttpResponse(503, [("retry-after", "1")], b"")

@@ -38,9 +38,23 @@ log = logging.getLogger("spin.http")
 
 
 def app_base(context: TriggerContext) -> str:
-    """`[application.trigger.http] base` (Spin 1.x manifests: `trigger.base`), default `/`."""
-    base = context.app_config.base or "/"
-    return base if base.startswith("/") else "/" + base
+    """`[application.trigger.http] base` (Spin 1.x manifests: `trigger.base`) as Spin 3 takes
+    it: `/` (with a warning) or nothing; any other base is refused (Spin 2 put it in front of
+    every route)."""
+    base = context.app_config.base
+    if base is None or base == "/":
+        if base is not None:
+            log.warning(
+                "This application has the deprecated trigger 'base' set to the default value "
+                "'/'. This may be an error in the future!"
+            )
+        return "/"
+    raise SpinError(
+        f"{manifest_name(context.app)}: this application is using the deprecated trigger "
+        f"'base' field (base = {base!r}). The base must be prepended to each "
+        f"[[trigger.http]]'s 'route': remove `base` and write e.g. route = "
+        f'"{base.rstrip("/")}/hello" instead of route = "/hello" (Spin 3 refuses it too).'
+    )
 
 
 def http_triggers(context: TriggerContext) -> list[HttpTriggerConfig]:

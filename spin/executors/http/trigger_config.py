@@ -51,5 +51,5 @@ class HttpTriggerConfig:
 class HttpAppConfig:
     """`[application.trigger.http]` (a Spin 1.x manifest's `trigger = { type = "http", ... }`)."""
 
-    #: prefixed to every route (Spin 1.x)
-    base: Annotated[str, Setting(example='base = "/"')] = "/"
+    #: Spin 1.x's prefix for every route: only `/` is accepted, as in Spin 3
+    base: Annotated[str | None, Setting(example='base = "/"')] = None

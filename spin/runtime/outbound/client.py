@@ -19,13 +19,13 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from spin.errors import SpinError
-from spin.runtime.outbound.allowed import (
+from spin.allowed_hosts.rules import (
     AllowedHosts,
     InvalidAllowedHost,
     InvalidUrl,
     parse_url,
 )
+from spin.errors import SpinError
 
 if TYPE_CHECKING:
     import httpx

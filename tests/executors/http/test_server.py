@@ -240,6 +240,7 @@ def test_duplicate_and_reserved_routes_are_reported(server: Executor) -> None:
 def test_health_and_info(client: httpx.Client) -> None:
     health = client.get("/.well-known/spin/health")
     assert (health.status_code, health.text) == (200, "OK")
+    assert "content-type" not in health.headers  # Spin sends none
     info = client.get("/.well-known/spin/info")
     assert info.status_code == 200
     assert info.headers["content-type"] == "application/json"
@@ -557,6 +558,29 @@ def test_unusable_certificate_is_a_clear_error(tmp_path: Path, hello_lock: Path)
     assert executor.wait_exit() != 0
     assert "Cannot use --tls-cert" in executor.stderr()
     assert "Traceback" not in executor.stderr()
+
+
+def test_a_base_other_than_slash_is_refused_as_spin_3_does(tmp_path: Path) -> None:
+    """Spin 2 put `base` in front of every route; Spin 3 refuses any base but `/`."""
+    manifest = HELLO_MANIFEST.replace(
+        'name = "hello"', 'name = "hello"\ntrigger.http.base = "/api"'
+    )
+    executor = Executor(build_app(tmp_path / "app", manifest, ["spin1_http_hello"]))
+    assert executor.wait_exit() != 0
+    err = executor.stderr()
+    assert "using the deprecated trigger 'base' field (base = '/api')" in err
+    assert 'route = "/api/hello"' in err and "Traceback" not in err
+
+
+def test_base_slash_is_served_with_a_warning(tmp_path: Path) -> None:
+    manifest = HELLO_MANIFEST.replace('name = "hello"', 'name = "hello"\ntrigger.http.base = "/"')
+    executor = Executor(build_app(tmp_path / "app", manifest, ["spin1_http_hello"]))
+    try:
+        assert executor.wait_ready() == "READY=1"
+        assert httpx.get(f"{executor.url}/x", timeout=30).status_code == 200
+        assert "deprecated trigger 'base' set to the default value '/'" in executor.stderr()
+    finally:
+        assert executor.stop() == 0
 
 
 def test_busy_port_is_a_clear_error(hello_lock: Path) -> None:

@@ -7,15 +7,15 @@ import ipaddress
 
 import pytest
 
-from spin.runtime.outbound import (
+from spin.allowed_hosts import (
     AllowedHosts,
     InvalidAllowedHost,
     parse_entry,
     parse_url,
     validate,
 )
-from spin.runtime.outbound.allowed import SELF, Subdomains
-from spin.runtime.outbound.host import InvalidHost, parse_host
+from spin.allowed_hosts.host import InvalidHost, parse_host
+from spin.allowed_hosts.rules import SELF, Subdomains
 
 V4 = ipaddress.IPv4Address
 V6 = ipaddress.IPv6Address

@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from spin.runtime.outbound.host import Host, InvalidHost, host_text, parse_host
+from spin.allowed_hosts.host import Host, InvalidHost, host_text, parse_host
 
 WELL_KNOWN_PORTS = {
     "postgres": 5432,
@@ -389,28 +389,49 @@ class AllowedHosts:
 
 
 def validate(texts: Sequence[str], render_defaults: Callable[[str], str]) -> None:
-    """Check a component's entries as Spin does when an app loads (for the manifest check):
-    literal entries must parse; a template is checked with the variables' default values, and
-    skipped when one has none (it is resolved when the component runs). Raises
-    InvalidAllowedHost; `render_defaults` raises any Exception for a missing value."""
-    check_not_allow_all(texts)
-    for text in texts:
-        if not is_template(text):
-            parse_entry(text)
-            continue
+    """Check a component's entries as Spin does when an app loads; raises InvalidAllowedHost
+    for the first bad one (`invalid_entries` lists them all)."""
+    for _, problem in invalid_entries(texts, render_defaults)[:1]:
+        raise InvalidAllowedHost(problem)
+
+
+def invalid_entries(
+    texts: Sequence[str], render_defaults: Callable[[str], str]
+) -> list[tuple[int | None, str]]:
+    """Every entry Spin would refuse when the app loads, as (index, why); index None is the
+    list as a whole (`["insecure:allow-all"]`). Literal entries must parse; a template is
+    checked with the variables' default values, and skipped when one has none (it is resolved
+    when the component runs). `render_defaults` raises any Exception for a missing value."""
+    try:
+        check_not_allow_all(texts)
+    except InvalidAllowedHost as err:
+        return [(None, str(err))]
+    problems: list[tuple[int | None, str]] = []
+    for index, text in enumerate(texts):
         try:
-            resolved = render_defaults(text)
-        except Exception:
-            continue
-        if resolved in EMPTY_RESOLUTIONS:
-            continue
-        try:
-            parse_entry(resolved)
+            _validate_entry(text, render_defaults)
         except InvalidAllowedHost as err:
-            raise InvalidAllowedHost(
-                f"with the variables' default values, {text!r} is {resolved!r}, which is not "
-                f"valid: {err}"
-            ) from None
+            problems.append((index, str(err)))
+    return problems
+
+
+def _validate_entry(text: str, render_defaults: Callable[[str], str]) -> None:
+    if not is_template(text):
+        parse_entry(text)
+        return
+    try:
+        resolved = render_defaults(text)
+    except Exception:
+        return
+    if resolved in EMPTY_RESOLUTIONS:
+        return
+    try:
+        parse_entry(resolved)
+    except InvalidAllowedHost as err:
+        raise InvalidAllowedHost(
+            f"with the variables' default values, {text!r} is {resolved!r}, which is not "
+            f"valid: {err}"
+        ) from None
 
 
 def is_template(text: str) -> bool:
