@@ -188,3 +188,21 @@ def test_resolve_beneath_follows_inner_links_and_refuses_escapes(mount: Path) ->
     for escape in ("..", "sub/../../secret.txt", "sub/out/secret.txt", "abs/passwd", "loop"):
         with pytest.raises(OutsideMount):
             resolve_beneath(mount, escape)
+    # A directory reached without following its last link is no root: `out` leads outside.
+    unfollowed = resolve_beneath(mount, "sub/out", follow_last=False)
+    with pytest.raises(OutsideMount, match="the directory is a link"):
+        resolve_beneath(unfollowed, "secret.txt")
+
+
+def test_preopens_are_real_paths_even_under_a_linked_transient_dir(
+    tmp_path: Path, mount: Path
+) -> None:
+    (tmp_path / "real-state").mkdir()
+    os.symlink(tmp_path / "real-state", tmp_path / "state")
+    files = MountedFiles("c", [(mount, "/")], writable=True, work_dir=tmp_path / "state")
+    try:
+        host_dir = files.preopens[0].host_dir
+        assert host_dir.is_relative_to(tmp_path / "real-state")
+        assert resolve_beneath(host_dir, "ok") == host_dir / "hello.txt"
+    finally:
+        files.close()

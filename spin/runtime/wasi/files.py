@@ -63,8 +63,14 @@ def resolve_beneath(root: Path, relative: str | PurePosixPath, *, follow_last: b
     `root`: `..` above it or an absolute link raises OutsideMount, as does a chain of more
     than MAX_SYMLINK_HOPS links. With `follow_last` False a link in the last position is not
     followed (for lstat, unlink, readlink). The path need not exist.
+
+    `root` itself must be a real directory path (as preopens and the results of this function
+    are), not one that passes through a link: a directory opened without following its last
+    link must not become a new root somewhere else.
     """
     base = Path(os.path.realpath(root))
+    if base != Path(os.path.abspath(root)):
+        raise OutsideMount(str(relative), str(root), str(base), "the directory is a link")
     pending = _reversed_parts(str(relative))
     current: list[str] = []
     hops = 0
@@ -213,10 +219,10 @@ class MountedFiles:
         for host, guest_path in directories:
             if writable:
                 host = self._copy_tree(host, f"dir{len(self.preopens)}")
-            self.preopens.append(Preopen(host, str(guest_path), writable))
+            self.preopens.append(Preopen(_real(host), str(guest_path), writable))
         if single_files:
             root = self._stage_files(single_files, copy=writable)
-            self.preopens.insert(0, Preopen(root, "/", writable))
+            self.preopens.insert(0, Preopen(_real(root), "/", writable))
 
     def _copy_tree(self, host: Path, name: str) -> Path:
         """A private copy of the directory `host` (links kept as links), made under a
@@ -322,6 +328,11 @@ def _copy_problem(err: OSError | shutil.Error) -> str:
         first = err.args[0][0] if err.args and err.args[0] else None
         return f"{first[0]}: {first[2]}" if first else str(err)
     return f"{err.filename}: {err.strerror}" if err.filename else str(err.strerror or err)
+
+
+def _real(path: Path) -> Path:
+    """`path` without links on the way (the transient directory may lie under one)."""
+    return Path(os.path.realpath(path))
 
 
 def _guest_path(component_id: str, guest: str) -> PurePosixPath:
