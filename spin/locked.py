@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from spin.errors import SpinError
+from spin.remote_sources import fetch_source
 
 if TYPE_CHECKING:  # executors read locked apps without loading the manifest package
     from spin.manifest.model import AppManifest, Component, Variable
@@ -103,9 +104,10 @@ def _lock_component(component: Component, extra_env: dict[str, str]) -> dict[str
     locked_source: dict[str, Any] = {"content_type": "application/wasm"}
     if source.path is not None:
         locked_source["source"] = file_url(source.path)
-    else:
-        locked_source["source"] = source.url
-        locked_source["digest"] = source.digest
+    else:  # downloaded (or cached): the lock names the local copy, as Spin's does
+        assert source.url is not None and source.digest is not None
+        what = f"component {component.id!r}"
+        locked_source["source"] = file_url(fetch_source(source.url, source.digest, what=what))
     metadata = _non_empty(
         description=component.description,
         allowed_outbound_hosts=list(component.allowed_outbound_hosts),

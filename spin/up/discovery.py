@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from spin.data_dir import spin_data_dir
 from spin.errors import SpinError
 from spin.executors import INTERNAL_EXECUTORS
 from spin.up.entry_point import ENTRY_POINT_GROUP
@@ -41,17 +42,6 @@ class Executor:
     argv: list[str]
     description: str
     notifies: bool = False  # built on spin.trigger, so it always sends READY=1
-
-
-def spin_data_dir() -> Path:
-    """Spin's data directory: `SPIN_DATA_DIR`, else `$XDG_DATA_HOME/spin`, else
-    `~/.local/share/spin` (where `spin plugins install` puts plugins)."""
-    explicit = os.environ.get("SPIN_DATA_DIR")
-    if explicit:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_DATA_HOME", "")
-    base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".local" / "share"
-    return base / "spin"
 
 
 def plugin_program(trigger_type: str) -> Path:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import click
 
+from spin.data_dir import spin_data_dir
 from spin.errors import SpinError, guarded
-from spin.up.discovery import spin_data_dir
 
 TRIGGER_PREFIX = "trigger-"
 TYPE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from spin.data_dir import spin_data_dir
 from spin.errors import SpinError
 from spin.manifest import load_manifest
-from spin.up.discovery import find_executors, locate_executor, spin_data_dir
+from spin.up.discovery import find_executors, locate_executor
 from tests.fixtures.up.fakes import FAKE_EXECUTOR, install_executor, write_app
 
 
