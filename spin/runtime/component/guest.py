@@ -4,6 +4,11 @@
 Imports the runtime does not provide (Spin's host interfaces) are defined as traps, so the
 component instantiates and only a call to one of them fails. The binding has no component
 `InstancePre`: each call instantiates through the shared linker in a new `Store`.
+
+WASI comes from wasmtime (`add_wasip2`), unless the component also imports interfaces that
+share wasi:io's types and wasmtime does not provide here (wasi:http, as every spin-sdk
+Redis app does, wasi:config, wasi:keyvalue): then all of it comes from the Python host
+(`spin.runtime.wasi.p2`), since wasi:io's resources cannot be half wasmtime's, half ours.
 """
 
 from __future__ import annotations
@@ -20,13 +25,20 @@ from spin.runtime.component.values import FunctionCall
 from spin.runtime.errors import GuestError, HostTrap, take_host_failure
 from spin.runtime.guest import Guest
 from spin.runtime.guest_setup import GuestSetup
+from spin.runtime.http import component_registry
+from spin.runtime.http.outgoing import OUTBOUND
 from spin.runtime.http_types import SPIN_METHODS, HttpRequest, HttpResponse
+from spin.runtime.wasi.p2.call import wasi_call
+from spin.runtime.wasi.p2.host import Exit, Trap
+from spin.runtime.wasi.p2.registry import link
 
 INBOUND_HTTP = ("fermyon:spin/inbound-http", "handle-request")
 INBOUND_REDIS = ("fermyon:spin/inbound-redis", "handle-message")
 TIMER = "handle-timer-request"
 
 CALL_FAILURES = (wasmtime.Trap, wasmtime.WasmtimeError, HostTrap)
+#: Imports that make a component run on the Python WASI host (see the module docstring).
+PYTHON_WASI_PREFIXES = ("wasi:http/", "wasi:config/", "wasi:keyvalue/")
 
 
 @dataclass(frozen=True)
@@ -57,9 +69,14 @@ class ComponentGuest(Guest):
                 "trigger can call. Build it with a Spin SDK for the trigger it serves."
             )
         self._linker = wc.Linker(engine.engine)
-        self._linker.add_wasip2()
+        imports = compiled.type.imports(engine.engine)
+        self._python_wasi = any(name.startswith(PYTHON_WASI_PREFIXES) for name in imports)
         try:
-            define_spin_imports(self._linker, compiled, engine.engine)
+            if self._python_wasi:
+                link(self._linker, compiled, engine.engine, component_registry())
+            else:
+                self._linker.add_wasip2()
+                define_spin_imports(self._linker, compiled, engine.engine)
         except wasmtime.WasmtimeError as err:
             raise SpinError(
                 f"Component {self.id!r} ({component.source_path}) cannot be linked: {err}"
@@ -132,6 +149,8 @@ class ComponentGuest(Guest):
         return export
 
     def _run(self, export: Export, *args: Any) -> Any:
+        if self._python_wasi:
+            return self._run_on_python_wasi(export, *args)
         with self._setup.call_output() as output:
             try:
                 store = self._setup.new_store(output)
@@ -144,6 +163,23 @@ class ComponentGuest(Guest):
             except CALL_FAILURES as err:
                 reason = take_host_failure() or self._setup.limits.explain(err)
                 raise GuestError(self.id, reason) from None
+
+    def _run_on_python_wasi(self, export: Export, *args: Any) -> Any:
+        with wasi_call(self._setup, {OUTBOUND: self._setup.outbound}) as (store, _):
+            try:
+                instance = self._linker.instantiate(store, self._component)
+                func = instance.get_func(store, export.index)
+                if func is None:
+                    raise GuestError(self.id, "the export disappeared after instantiation")
+                return export.call(store, func, *args)
+            except Exit as exit_:
+                if not exit_.ok:
+                    raise GuestError(self.id, str(exit_)) from None
+                return None
+            except Trap as trap:
+                raise GuestError(self.id, str(trap)) from None
+            except CALL_FAILURES as err:
+                raise GuestError(self.id, self._setup.limits.explain(err)) from None
 
     def close(self) -> None:
         self._setup.close()

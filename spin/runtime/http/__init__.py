@@ -6,10 +6,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from spin.runtime.wasi.p2.registry import Interface
+    from spin.runtime.wasi.p2.registry import Interface, Registry
 
 
 def http_interfaces() -> list[Interface]:
     from spin.runtime.http import outgoing, types
 
     return [*types.INTERFACES, *outgoing.INTERFACES]
+
+
+def component_registry() -> Registry:
+    """Every host interface the runtime implements in Python: WASI 0.2 and wasi:http."""
+    from spin.runtime.wasi.p2 import wasi_interfaces
+    from spin.runtime.wasi.p2.registry import Registry
+
+    return Registry([*wasi_interfaces(), *http_interfaces()])

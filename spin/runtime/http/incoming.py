@@ -23,13 +23,13 @@ from spin.errors import SpinError
 from spin.runtime.errors import GuestError
 from spin.runtime.guest import Guest
 from spin.runtime.guest_setup import GuestSetup
-from spin.runtime.http import http_interfaces
+from spin.runtime.http import component_registry
 from spin.runtime.http.exchange import BufferedExchange, HttpExchange, RequestHead
 from spin.runtime.http.outgoing import OUTBOUND
 from spin.runtime.http.types import IncomingRequest, ResponseOutparam
 from spin.runtime.http_types import HttpRequest, HttpResponse
-from spin.runtime.wasi.p2 import wasi_interfaces
-from spin.runtime.wasi.p2.host import Exit, Trap, WasiCall, running
+from spin.runtime.wasi.p2.call import wasi_call
+from spin.runtime.wasi.p2.host import Exit, Trap, WasiCall
 from spin.runtime.wasi.p2.registry import Registry, link
 
 INCOMING_HANDLER = "wasi:http/incoming-handler@0.2."
@@ -41,10 +41,6 @@ CALL_FAILURES = (wasmtime.Trap, wasmtime.WasmtimeError, Trap)
 def incoming_handler_export(exports: Any) -> str | None:
     """The name under which a component exports wasi:http's incoming-handler, if it does."""
     return next((name for name in exports if name.startswith(INCOMING_HANDLER)), None)
-
-
-def default_registry() -> Registry:
-    return Registry([*wasi_interfaces(), *http_interfaces()])
 
 
 class WasiHttpGuest(Guest):
@@ -67,7 +63,7 @@ class WasiHttpGuest(Guest):
             )
         self._linker = wc.Linker(engine)
         try:
-            ids = link(self._linker, compiled, engine, registry or default_registry())
+            ids = link(self._linker, compiled, engine, registry or component_registry())
         except wasmtime.WasmtimeError as err:
             raise SpinError(
                 f"Component {self.id!r} ({setup.component.source_path}) cannot be linked: {err}"
@@ -82,24 +78,13 @@ class WasiHttpGuest(Guest):
         setup = self._setup
         outparam = ResponseOutparam(exchange)
         failure: str | None = None
-        with setup.call_output() as output:
-            store = wasmtime.Store(setup.engine.engine)
-            call = WasiCall(
-                env=setup.env,
-                stdout_fd=output.stdout.fd,
-                stderr_fd=output.stderr.fd,
-                files=setup.files,
-                timeout=setup.limits.timeout,
-                extensions={OUTBOUND: setup.outbound},
-            )
-            setup.limits.apply(store, watch=output.check)
-            with running(call):
-                try:
-                    self._call_handle(store, call, head, exchange, outparam)
-                except Exit as exit_:
-                    failure = None if exit_.ok else str(exit_)
-                except CALL_FAILURES as err:
-                    failure = str(err) if isinstance(err, Trap) else setup.limits.explain(err)
+        with wasi_call(setup, {OUTBOUND: setup.outbound}) as (store, call):
+            try:
+                self._call_handle(store, call, head, exchange, outparam)
+            except Exit as exit_:
+                failure = None if exit_.ok else str(exit_)
+            except CALL_FAILURES as err:
+                failure = str(err) if isinstance(err, Trap) else setup.limits.explain(err)
         self._conclude(outparam, failure)
 
     def _call_handle(

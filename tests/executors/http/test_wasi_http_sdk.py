@@ -4,19 +4,15 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from spin.runtime import RuntimeConfig
-from spin.runtime.engine import WasmEngine
-from tests.support import free_port, wait_for
+from tests.support import free_port, sdk_wasm_in, wait_for
 
 MANIFEST = """\
 spin_manifest_version = 2
@@ -40,32 +36,11 @@ source = "echo.wasm"
 """
 
 
-def precompiled(wasm: Path, cache: Path, app_cache: Path) -> None:
-    """Put the compiled artefact of `wasm` (from the tests' shared cache, compiled there if it
-    is not yet) where the app's runtime looks for it: each worker then loads it in
-    milliseconds instead of compiling 37 MB of Wasm."""
-    import wasmtime.component
-
-    engine = WasmEngine(RuntimeConfig(cache_dir=cache))
-    try:
-        engine.compile(wasm.read_bytes(), wasmtime.component.Component)
-        source = engine.cache_path(wasm.read_bytes())
-        assert source is not None
-        app_cache.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, app_cache / source.name)
-    finally:
-        engine.close()
-
-
 @pytest.fixture(scope="module")
-def spin_up(tmp_path_factory: pytest.TempPathFactory, compiled_wasm_cache: Path) -> Iterator[str]:
-    from tests.guests.build import build_sdk_guest
-
+def spin_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app = tmp_path_factory.mktemp("sdk-apps")
     for name in ("hello", "echo"):
-        wasm = app / f"{name}.wasm"
-        shutil.copyfile(build_sdk_guest(name), wasm)
-        precompiled(wasm, compiled_wasm_cache, app / ".spin" / "cache")
+        sdk_wasm_in(name, app, app / ".spin")
     (app / "spin.toml").write_text(MANIFEST)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPIN_", "NOTIFY_SOCKET"))}

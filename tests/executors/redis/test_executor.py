@@ -28,6 +28,7 @@ from tests.support import (
     RedisServer,
     RunningExecutor,
     free_port,
+    sdk_wasm_in,
     wait_for,
     wat_to_wasm,
 )
@@ -44,6 +45,7 @@ GUESTS = {
     "erring": WAT / "redis_error.wat",
     "slow": WAT / "redis_slow.wat",
     "http-hello": WAT / "spin1_http_hello.wat",
+    "sdk-redis": "redis",  # tests/guests/sdk_python/redis, built with spin-sdk 3.4.1
 }
 
 
@@ -70,7 +72,11 @@ class RedisApp:
             lines += ["[[trigger.redis]]", f'id = "trigger-{i}"']
             lines += [f"{key} = {toml(value)}" for key, value in config.items()]
         for component_id in dict.fromkeys(t["component"] for t in self.triggers):
-            wasm = wat_to_wasm(GUESTS[component_id], self.root)
+            source = GUESTS[component_id]
+            if isinstance(source, str):
+                wasm = sdk_wasm_in(source, self.root, self.root / "state")
+            else:
+                wasm = wat_to_wasm(source, self.root)
             lines += [f"[component.{component_id}]", f"source = {toml(wasm.name)}"]
         return "\n".join(lines) + "\n"
 
@@ -173,6 +179,18 @@ def test_guest_logs_each_published_payload(
     assert publisher.publish("messages", b"second message") == 1
     executor.wait_for_output(component, "hello from redis")
     executor.wait_for_output(component, "second message")
+
+
+def test_a_spin_sdk_redis_app_importing_wasi_http_runs(
+    tmp_path: Path, redis_server: RedisServer, publisher: redis.Redis, run_executor: Any
+) -> None:
+    """spin-sdk's Redis world imports wasi:http, wasi:config and wasi:keyvalue besides
+    inbound-redis: it is linked against the Python WASI host and runs."""
+    app = RedisApp(tmp_path, redis_server.url).trigger("messages", "sdk-redis")
+    executor = run_executor(app, "--wasm-workers", "1")
+    executor.wait_ready()
+    assert publisher.publish("messages", b"from the sdk test") == 1
+    executor.wait_for_output("sdk-redis", "redis message: from the sdk test")
 
 
 def test_version_1_manifest(
