@@ -14,15 +14,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
+from spin.allowed_hosts.rules import (
+    SERVICE_CHAINING_SUFFIX,
+    InvalidAllowedHost,
+    Subdomains,
+    parse_entry,
+)
 from spin.errors import SpinError
 from spin.remote_sources import fetch_source
 
 if TYPE_CHECKING:  # executors read locked apps without loading the manifest package
     from spin.manifest.model import AppManifest, Component, Variable
 
-#: The version we write; we read versions 0 and 1, as Spin does.
-LOCK_VERSION = 1
+#: We read versions 0 and 1, as Spin does; like Spin we write 1 only when the lock has
+#: `must_understand` or `host_requirements` (which a version-0 reader would miss), else 0.
+LOCK_VERSIONS = (0, 1)
 LOCK_FILE_NAME = "spin.lock"
+#: A component's host requirement: it calls other components through `*.spin.internal`.
+SERVICE_CHAINING = "local_service_chaining"
+#: `must_understand` entries and host requirements this implementation honours; a lock that
+#: needs anything else is refused, as Spin refuses it.
+UNDERSTOOD = ("host_requirements", "component_host_requirements")
+SUPPORTED_HOST_REQUIREMENTS = (SERVICE_CHAINING,)
 
 
 def file_url(path: Path) -> str:
@@ -45,29 +58,39 @@ def lock_app(app: AppManifest, extra_env: dict[str, str] | None = None) -> dict[
     `spin up -e KEY=VALUE`) is added to every component's environment and wins over the
     manifest's values.
     """
-    return {
-        "spin_lock_version": LOCK_VERSION,
-        "metadata": _app_metadata(app),
-        "variables": {name: _variable(var) for name, var in sorted(app.variables.items())},
-        "triggers": [
-            {
-                "id": trigger.id,
-                "trigger_type": trigger.trigger_type,
-                "trigger_config": _trigger_config(trigger.config, trigger.component),
-            }
-            for trigger in app.triggers
-        ],
-        "components": [_lock_component(c, extra_env or {}) for c in app.components.values()],
-    }
+    components = [_lock_component(c, extra_env or {}) for c in app.components.values()]
+    must_understand = (
+        ["component_host_requirements"] if any("host_requirements" in c for c in components) else []
+    )
+    document: dict[str, Any] = {"spin_lock_version": 1 if must_understand else 0}
+    if must_understand:
+        document["must_understand"] = must_understand
+    document.update(
+        {
+            "metadata": _app_metadata(app),
+            "variables": {name: _variable(var) for name, var in sorted(app.variables.items())},
+            "triggers": [
+                {
+                    "id": trigger.id,
+                    "trigger_type": trigger.trigger_type,
+                    "trigger_config": _trigger_config(trigger.config, trigger.component),
+                }
+                for trigger in app.triggers
+            ],
+            "components": components,
+        }
+    )
+    return document
 
 
 def _app_metadata(app: AppManifest) -> dict[str, Any]:
-    """`name`, `version`, ..., `origin`, the global config of each trigger type in `triggers`,
-    and (as Spin adds for single-type apps) `trigger` with that config and its `type`."""
+    """`name`, `version`, ..., `origin`, `triggers` (the `[application.trigger.<type>]` tables
+    the manifest has; a v1 manifest's `trigger` table), and (as Spin adds for single-type apps)
+    `trigger` with that type's config and its `type`."""
     types = app.trigger_types()
     triggers = {
-        trigger_type: dict(app.trigger_global_config.get(trigger_type, {}))
-        for trigger_type in sorted({*types, *app.trigger_global_config})
+        trigger_type: dict(config)
+        for trigger_type, config in sorted(app.trigger_global_config.items())
     }
     metadata: dict[str, Any] = _non_empty(
         name=app.name,
@@ -78,7 +101,7 @@ def _app_metadata(app: AppManifest) -> dict[str, Any]:
     metadata["origin"] = file_url(app.path)
     metadata["triggers"] = triggers
     if len(types) == 1:
-        metadata["trigger"] = {**triggers[types[0]], "type": types[0]}
+        metadata["trigger"] = {**triggers.get(types[0], {}), "type": types[0]}
     return metadata
 
 
@@ -127,7 +150,21 @@ def _lock_component(component: Component, extra_env: dict[str, str]) -> dict[str
             config=dict(component.variables),
         )
     )
+    if any(_is_service_chaining(entry) for entry in component.allowed_outbound_hosts):
+        locked["host_requirements"] = {SERVICE_CHAINING: "required"}
     return locked
+
+
+def _is_service_chaining(entry: str) -> bool:
+    """An entry naming `*.spin.internal` or one `<component>.spin.internal` (Spin's rule;
+    a template is not one)."""
+    try:
+        host = parse_entry(entry).host
+    except InvalidAllowedHost:
+        return False
+    if isinstance(host, Subdomains):
+        return host.suffix == SERVICE_CHAINING_SUFFIX
+    return isinstance(host, str) and host.endswith(SERVICE_CHAINING_SUFFIX)
 
 
 def _non_empty(**values: Any) -> dict[str, Any]:
@@ -231,11 +268,12 @@ class LockedApp:
             document = json.loads(path.read_text())
         except (OSError, ValueError) as err:
             raise SpinError(f"Cannot read the locked app {path}: {err}.") from err
-        if not isinstance(document, dict) or document.get("spin_lock_version") not in (0, 1):
+        if not isinstance(document, dict) or document.get("spin_lock_version") not in LOCK_VERSIONS:
             raise SpinError(
                 f"The locked app {path} is not a spin.lock of version 0 or 1. "
                 "Re-run `spin up` to regenerate it."
             )
+        _check_understood(document, path)
         return cls(document)
 
     @property
@@ -273,3 +311,25 @@ class LockedApp:
             return self.components[component_id]
         except KeyError:
             raise SpinError(f"The locked app has no component {component_id!r}.") from None
+
+
+def _check_understood(document: dict[str, Any], path: Path) -> None:
+    """Refuse a lock that needs what we do not do, as Spin does: an unknown `must_understand`
+    entry, or a host requirement other than local service chaining that is not `optional`."""
+    unknown = [str(e) for e in document.get("must_understand", []) if e not in UNDERSTOOD]
+    requirements = [document.get("host_requirements", {})] + [
+        component.get("host_requirements", {}) for component in document.get("components", [])
+    ]
+    unknown += [
+        str(key)
+        for table in requirements
+        if isinstance(table, dict)
+        for key, value in table.items()
+        if value != "optional" and key not in SUPPORTED_HOST_REQUIREMENTS
+    ]
+    if unknown:
+        raise SpinError(
+            f"The locked app {path} needs features this implementation of Spin does not "
+            f"support: {', '.join(dict.fromkeys(unknown))}. Run it with a Spin that does, or "
+            "lock it again from a manifest without them."
+        )

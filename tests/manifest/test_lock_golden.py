@@ -131,3 +131,83 @@ def test_rejects_unknown_lock_version(tmp_path: Path) -> None:
     lock_path.write_text('{"spin_lock_version": 2, "triggers": [], "components": []}')
     with pytest.raises(SpinError, match="version 0 or 1"):
         LockedApp.from_file(lock_path)
+
+
+def lock_of(tmp_path: Path, components: str) -> dict[str, Any]:
+    (tmp_path / "a.wasm").write_bytes(b"")
+    manifest = tmp_path / "spin.toml"
+    manifest.write_text(
+        'spin_manifest_version = 2\n[application]\nname = "a"\n'
+        '[[trigger.http]]\nroute = "/a"\ncomponent = "a"\n'
+        '[[trigger.http]]\nroute = "/b"\ncomponent = "b"\n' + components
+    )
+    return lock_app(load_manifest(manifest))
+
+
+def test_service_chaining_is_a_component_host_requirement_as_spin_writes_it(
+    tmp_path: Path,
+) -> None:
+    """Spin's crates/loader/tests/ui/service-chaining: version 1, `must_understand` and the
+    requirement on the component that names `<id>.spin.internal`."""
+    document = lock_of(
+        tmp_path,
+        '[component.a]\nsource = "a.wasm"\nallowed_outbound_hosts = ["http://b.spin.internal"]\n'
+        '[component.b]\nsource = "a.wasm"\nallowed_outbound_hosts = ["http://*.spin.internal"]\n',
+    )
+    assert document["spin_lock_version"] == 1
+    assert document["must_understand"] == ["component_host_requirements"]
+    requirements = [c.get("host_requirements") for c in document["components"]]
+    assert requirements == [{"local_service_chaining": "required"}] * 2
+    assert document["metadata"]["triggers"] == {}  # no [application.trigger.http] table
+    assert document["metadata"]["trigger"] == {"type": "http"}
+
+
+def test_a_lock_without_requirements_is_version_0(tmp_path: Path) -> None:
+    document = lock_of(
+        tmp_path,
+        '[component.a]\nsource = "a.wasm"\nallowed_outbound_hosts = ["http://b.example"]\n'
+        '[component.b]\nsource = "a.wasm"\n',
+    )
+    assert document["spin_lock_version"] == 0
+    assert "must_understand" not in document
+    assert all("host_requirements" not in c for c in document["components"])
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        ({"must_understand": ["time_travel"]}, "time_travel"),
+        ({"host_requirements": {"middleware": "required"}}, "middleware"),
+        ({"host_requirements": {"teleport": "required"}}, "teleport"),
+    ],
+)
+def test_a_lock_that_needs_what_we_do_not_do_is_refused(
+    tmp_path: Path, extra: dict[str, Any], named: str
+) -> None:
+    lock_path = tmp_path / "spin.lock"
+    lock_path.write_text(
+        json.dumps({"spin_lock_version": 1, "triggers": [], "components": [], **extra})
+    )
+    with pytest.raises(SpinError, match=f"does not support: {named}"):
+        LockedApp.from_file(lock_path)
+
+
+def test_a_lock_with_understood_or_optional_requirements_is_read(tmp_path: Path) -> None:
+    lock_path = tmp_path / "spin.lock"
+    component = {
+        "id": "c",
+        "source": {"content_type": "application/wasm", "source": "file:///c.wasm"},
+        "host_requirements": {"local_service_chaining": "required", "teleport": "optional"},
+    }
+    lock_path.write_text(
+        json.dumps(
+            {
+                "spin_lock_version": 1,
+                "must_understand": ["host_requirements", "component_host_requirements"],
+                "host_requirements": {"middleware": "optional"},
+                "triggers": [],
+                "components": [component],
+            }
+        )
+    )
+    assert LockedApp.from_file(lock_path).component("c").id == "c"
