@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 
 #: After the last process of a child ended, how long its output pipes may still drain.
 OUTPUT_DRAIN_TIMEOUT = 1.0
+#: The stderr lines of a run kept to repeat a start failure's cause at the very end.
+STDERR_TAIL = 20
 
 State = Literal["starting", "ready", "backoff", "stopping", "stopped", "ended", "failed"]
 
@@ -63,6 +66,7 @@ class Services:
     notify_grace: float  # see SupervisorSettings.notify_grace
     on_ready: Callable[[Child], None]
     on_fatal: Callable[[Child, int, str], None]  # exit code, reason
+    on_start_failed: Callable[[Child, ExitStatus, list[bytes]], None]  # status, stderr tail
 
 
 @dataclass
@@ -76,6 +80,7 @@ class Run:
     exited: Flag = field(default_factory=Flag)
     output_closed: Flag = field(default_factory=Flag)
     open_streams: int = 2
+    stderr_tail: deque[bytes] = field(default_factory=lambda: deque(maxlen=STDERR_TAIL))
 
     @property
     def pid(self) -> int:
@@ -84,14 +89,23 @@ class Run:
 
 class Child:
     def __init__(
-        self, launch: ExecutorLaunch, policy: Policy, services: Services, generation: int
+        self,
+        launch: ExecutorLaunch,
+        policy: Policy,
+        services: Services,
+        generation: int,
+        *,
+        fail_fast: bool = False,
     ) -> None:
+        """`fail_fast`: an exit before the first readiness ends the app (see `_supervise`)."""
         self.launch = launch
         self.trigger_type = launch.trigger_type
         self.policy = policy
         self.tracker = RestartTracker(policy)
         self.state: State = "starting"
         self.ready = False
+        self.was_ready = False  # ready at least once: from then on the restart policy applies
+        self.fail_fast = fail_fast
         self.finished = Flag()
         self.ready_or_finished = Flag()
         self._services = services
@@ -239,6 +253,14 @@ class Child:
                 self.state = "stopped"
                 self._log.event("stopped", self.trigger_type, run.pid)
                 return
+            if self.fail_fast and not self.was_ready:
+                # A start failure (a config error, a port in use, a service down): restarting
+                # would only repeat it and scroll its cause away, so the app stops now.
+                with anyio.move_on_after(OUTPUT_DRAIN_TIMEOUT):
+                    await run.output_closed.wait()
+                self.state = "failed"
+                self._services.on_start_failed(self, status, list(run.stderr_tail))
+                return
             decision = self.tracker.after_exit(status, ran_for, time.monotonic())
             if decision.action == "end":
                 self.state = "ended"
@@ -305,7 +327,7 @@ class Child:
             self._log.event("ready", self.trigger_type, run.pid, notified=True)
 
     def _become_ready(self, run: Run, *, assumed: bool) -> None:
-        self.ready = True
+        self.ready = self.was_ready = True
         if self.state == "starting":
             self.state = "ready"
         fields: dict[str, object] = {"notified": not assumed}
@@ -342,6 +364,8 @@ class Child:
                 *lines, pending = (pending + chunk).split(b"\n")
                 for line in lines:
                     self._log.output(self.trigger_type, run.pid, stream, line)
+                    if stream == "stderr":
+                        run.stderr_tail.append(line)
         finally:
             if pending:
                 self._log.output(self.trigger_type, run.pid, stream, pending)

@@ -6,6 +6,7 @@ import contextlib
 import os
 import shutil
 import signal
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +19,7 @@ from spin.notify import notify
 from spin.supervisor.child import Child, Services
 from spin.supervisor.log import EventLog
 from spin.supervisor.orphan_guard import OrphanGuard
-from spin.supervisor.process import adopted_children
+from spin.supervisor.process import ExitStatus, adopted_children
 from spin.supervisor.reaper import Reaper
 from spin.supervisor.settings import SupervisorSettings
 from spin.up.launch import ExecutorLaunch, LaunchPlan
@@ -72,7 +73,10 @@ class Manager:
             notify_grace=settings.notify_grace,
             on_ready=self._child_ready,
             on_fatal=self._child_failed,
+            on_start_failed=self._child_start_failed,
         )
+        #: The executor whose start failure stopped the app, and its last stderr lines.
+        self._start_failure: tuple[str, list[bytes]] | None = None
 
     # --- start-up ------------------------------------------------------------------------------
 
@@ -80,16 +84,18 @@ class Manager:
         """Start every executor at once (plain fork/exec, before the event loop is imported)."""
         self.log.event("starting", executors=len(self._plan.executors))
         for launch in self._plan.executors:
-            child = self._new_child(launch, self._plan)
+            child = self._new_child(launch, self._plan, fail_fast=True)
             self._children[launch.trigger_type] = child
             if not child.start_process():
                 self._child_failed(child, 1, "the executor could not be started")
                 return
 
-    def _new_child(self, launch: ExecutorLaunch, plan: LaunchPlan) -> Child:
+    def _new_child(
+        self, launch: ExecutorLaunch, plan: LaunchPlan, *, fail_fast: bool = False
+    ) -> Child:
         self._generation += 1
         policy = self.settings.policy_for(launch.trigger_type, plan.policies)
-        child = Child(launch, policy, self._services, self._generation)
+        child = Child(launch, policy, self._services, self._generation, fail_fast=fail_fast)
         self._live.append(child)
         return child
 
@@ -117,6 +123,16 @@ class Manager:
         self._services.guard.close()
         shutil.rmtree(self._services.private_dir, ignore_errors=True)
         self.log.event("stopped", code=self.exit_code)
+        if self._start_failure is not None:
+            self._repeat_start_failure(*self._start_failure)
+
+    def _repeat_start_failure(self, trigger_type: str, stderr_tail: list[bytes]) -> None:
+        """The failed executor's own error, last on the terminal: what the operator must fix."""
+        cause = [line.decode(errors="replace") for line in stderr_tail if line.strip()]
+        lines = [f"The {trigger_type} executor failed to start:"]
+        lines += [f"  {line}" for line in cause] or ["  (it printed nothing on stderr)"]
+        sys.stderr.write("\n".join(lines) + "\n")
+        sys.stderr.flush()
 
     def _kill_strays(self) -> None:
         """Every executor is gone: anything still our child is something one left behind (we
@@ -190,6 +206,22 @@ class Manager:
             **extra,
         )
         self.stop(f"the {child.trigger_type} executor failed", exit_code)
+
+    def _child_start_failed(
+        self, child: Child, status: ExitStatus, stderr_tail: list[bytes]
+    ) -> None:
+        if self.stopping:
+            return
+        self.log.event(
+            "start-failed",
+            child.trigger_type,
+            child.last_pid,
+            level="error",
+            **status.describe(),
+            reason="exited before it was ready: not restarted",
+        )
+        self._start_failure = (child.trigger_type, stderr_tail)
+        self.stop(f"the {child.trigger_type} executor failed to start", 1)
 
     # --- SIGUSR1 and --stats-interval ----------------------------------------------------------
 

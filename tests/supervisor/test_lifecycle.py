@@ -17,20 +17,39 @@ from tests.support import wait_for
 
 def test_crash_loop_backs_off_then_gives_up_with_the_childs_exit_code(sup: Supervised) -> None:
     sup.start(
-        [sup.executor("web", exit_code=3, notify=False), sup.executor("queue")],
+        [sup.executor("web", exit_code=3, exit_after=0.2), sup.executor("queue")],
         settings={"restart": "on-failure", "max_restarts": 3, "restart_window": 60},
     )
     assert sup.wait_exit() == 3
     starts = [r["t"] for r in sup.events("start", "web")]
     assert len(starts) == 4  # the first run and 3 restarts
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    # first restart immediate, then 0.1 s and 0.2 s (minus at most 25 % jitter)
-    assert gaps[1] >= 0.075 and gaps[2] >= 0.15
+    # each run lasts 0.2 s; the first restart is immediate, then 0.1 s and 0.2 s (minus at
+    # most 25 % jitter)
+    assert gaps[1] >= 0.275 and gaps[2] >= 0.35
     assert gaps[2] > gaps[0]
     log = sup.log()
     assert "restarting attempt=1 delay=0.0" in log
     assert "giving-up code=3" in log and "3 restarts within 60s" in log
     assert sup.events("term", "queue"), "the other executor was stopped gracefully"
+
+
+def test_an_executor_that_exits_before_ready_stops_the_app_at_once(sup: Supervised) -> None:
+    """A start failure is not a crash: no restart, whatever the policy; the others stop; exit 1;
+    the executor's own error is repeated last, after the supervisor's stop log."""
+    sup.start(
+        [
+            sup.executor("web", notify=False, exit_code=2, error="Error: port 3000 is in use."),
+            sup.executor("queue"),
+        ],
+        settings={"restart": "always", "max_restarts": 5},
+    )
+    assert sup.wait_exit() == 1
+    assert len(sup.events("start", "web")) == 1
+    assert sup.events("term", "queue"), "the other executor was stopped gracefully"
+    log = sup.log()
+    assert "start-failed" in log and "restarting" not in log
+    assert log.rstrip().splitlines()[-1] == "  Error: port 3000 is in use."
 
 
 def test_never_policy_terminates_like_spin(sup: Supervised) -> None:
@@ -45,7 +64,7 @@ def test_never_policy_terminates_like_spin(sup: Supervised) -> None:
 
 
 def test_an_executor_exiting_0_ends_while_the_others_go_on(sup: Supervised) -> None:
-    sup.start([sup.executor("once", exit_code=0), sup.executor("queue")])
+    sup.start([sup.executor("once", exit_code=0, exit_after=0.2), sup.executor("queue")])
     sup.wait_log("once[")
     sup.wait_log("ended")
     assert sup.process is not None and sup.process.poll() is None

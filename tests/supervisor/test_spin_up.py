@@ -43,7 +43,7 @@ def test_spin_up_supervises_executors_on_path(sup: Supervised) -> None:
     (sup.dir / "bin").mkdir()
     events = str(sup.events_file)
     write_executor(sup.dir / "bin/spin-trigger-ticker", events=events)
-    write_executor(sup.dir / "bin/spin-trigger-flaky", events=events, exit_code=4, notify=False)
+    write_executor(sup.dir / "bin/spin-trigger-flaky", events=events, exit_code=4, exit_after=0.2)
     manifest = write_manifest(
         sup.dir,
         ["ticker", "flaky"],
