@@ -97,7 +97,8 @@ class Child:
         *,
         fail_fast: bool = False,
     ) -> None:
-        """`fail_fast`: an exit before the first readiness ends the app (see `_supervise`)."""
+        """`fail_fast`: a failed exit before the first readiness ends the app (`_supervise`);
+        an exit 0 is a finished job, not a failure, and follows the policy."""
         self.launch = launch
         self.trigger_type = launch.trigger_type
         self.policy = policy
@@ -253,7 +254,7 @@ class Child:
                 self.state = "stopped"
                 self._log.event("stopped", self.trigger_type, run.pid)
                 return
-            if self.fail_fast and not self.was_ready:
+            if self.fail_fast and not self.was_ready and status.failed:
                 # A start failure (a config error, a port in use, a service down): restarting
                 # would only repeat it and scroll its cause away, so the app stops now.
                 with anyio.move_on_after(OUTPUT_DRAIN_TIMEOUT):
