@@ -2,7 +2,10 @@
 
 Lifecycle events go to stderr, one line each (text or JSON, see docs/operations.md). Each
 executor output line goes to the same stream it came from (stdout or stderr), prefixed with the
-trigger type. Every line is written with one `write` call by the single event-loop thread, so
+trigger type. In JSON, a relayed line carries its real level: executors built on `spin.trigger`
+write diagnostics as `<UTC time> <LEVEL> <logger>: <message>` (spin/console_log.py), which is
+parsed here; `Error: ...` lines (an executor's fatal error) and tracebacks are errors; any
+other line is info. Every line is written with one `write` call by the single event-loop thread, so
 lines are never interleaved mid-line.
 """
 
@@ -10,11 +13,34 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from typing import Literal
 
 LogFormat = Literal["text", "json"]
+
+#: An executor's diagnostic line, as spin/console_log.py formats it.
+DIAGNOSTIC = re.compile(
+    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z (DEBUG|INFO|WARNING|ERROR|CRITICAL) (\S+): (.*)$"
+)
+LEVELS = {
+    "DEBUG": "debug",
+    "INFO": "info",
+    "WARNING": "warn",
+    "ERROR": "error",
+    "CRITICAL": "error",
+}
+ERROR_STARTS = ("Error: ", "Traceback (most recent call last)")
+
+
+def classify(text: str) -> dict[str, str]:
+    """The level (and, for a diagnostic line, the logger and message) of a relayed line."""
+    match = DIAGNOSTIC.match(text)
+    if match:
+        level, logger, message = match.groups()
+        return {"level": LEVELS[level], "logger": logger, "message": message}
+    return {"level": "error" if text.startswith(ERROR_STARTS) else "info"}
 
 
 def utc_timestamp() -> str:
@@ -69,14 +95,16 @@ class EventLog:
         """One line an executor wrote (without its newline)."""
         text = line.decode(errors="replace")
         if self.format == "json":
+            facts = classify(text)
             record = {
                 "ts": utc_timestamp(),
-                "level": "info",
+                "level": facts.pop("level"),
                 "trigger": trigger,
                 "pid": pid,
                 "event": "output",
                 "stream": stream,
                 "line": text,
+                **facts,
             }
             rendered = json.dumps(record, separators=(",", ":"))
         else:
