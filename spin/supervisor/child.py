@@ -96,6 +96,7 @@ class Child:
         generation: int,
         *,
         fail_fast: bool = False,
+        replaces: Child | None = None,
     ) -> None:
         """`fail_fast`: a failed exit before the first readiness ends the app (`_supervise`);
         an exit 0 is a finished job, not a failure, and follows the policy."""
@@ -107,6 +108,9 @@ class Child:
         self.ready = False
         self.was_ready = False  # ready at least once: from then on the restart policy applies
         self.fail_fast = fail_fast
+        #: The running executor this one replaces (a reload): it serves until this one is
+        #: ready, and may share its listening address meanwhile (SPIN_REPLACES_EXECUTOR).
+        self.replaces = replaces
         self.finished = Flag()
         self.ready_or_finished = Flag()
         self._services = services
@@ -182,6 +186,8 @@ class Child:
             "SPIN_SHUTDOWN_GRACE": f"{shutdown_grace(self.policy.shutdown_timeout):g}",
             TREE_TOKEN: token,
         }
+        if self.replaces is not None and self.replaces.pid is not None:
+            env["SPIN_REPLACES_EXECUTOR"] = str(self.replaces.pid)
         self.notify.drain()
         self.ready = False
         try:

@@ -34,10 +34,6 @@ HANDLED_SIGNALS = frozenset(
 )
 STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGQUIT})
 
-#: Trigger types whose old and new executors cannot run side by side during a reload (they
-#: listen on the same port): the old one is stopped before the new one starts.
-STOP_FIRST_ON_RELOAD = frozenset({"http"})
-
 #: The message of Spin's classic behaviour (`--restart never`).
 TERMINATING = "A trigger exited unexpectedly. Terminating."
 
@@ -91,11 +87,18 @@ class Manager:
                 return
 
     def _new_child(
-        self, launch: ExecutorLaunch, plan: LaunchPlan, *, fail_fast: bool = False
+        self,
+        launch: ExecutorLaunch,
+        plan: LaunchPlan,
+        *,
+        fail_fast: bool = False,
+        replaces: Child | None = None,
     ) -> Child:
         self._generation += 1
         policy = self.settings.policy_for(launch.trigger_type, plan.policies)
-        child = Child(launch, policy, self._services, self._generation, fail_fast=fail_fast)
+        child = Child(
+            launch, policy, self._services, self._generation, fail_fast=fail_fast, replaces=replaces
+        )
         self._live.append(child)
         return child
 
@@ -296,11 +299,13 @@ class Manager:
             old = self._children.get(trigger_type)
             if old is not None and old.finished.is_set():
                 old = None
-            if old is not None and trigger_type in STOP_FIRST_ON_RELOAD:
-                old.stop()
-                await old.finished.wait()
-                old = None
-            new = self._new_child(launch, plan)
+            policy = self.settings.policy_for(trigger_type, plan.policies)
+            if old is not None and old.launch == launch and old.policy == policy:
+                self.log.event("unchanged", trigger_type, old.pid)
+                continue
+            # The new executor starts beside the old one, which serves until the new one is
+            # ready (an HTTP executor binds the same address: SPIN_REPLACES_EXECUTOR).
+            new = self._new_child(launch, plan, replaces=old)
             self._children[trigger_type] = new
             if not new.start_process():
                 self._child_failed(new, 1, "the executor could not be started")

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -28,6 +28,7 @@ from spin.manifest import AppManifest, load_manifest
 from spin.supervisor import SupervisorSettings, supervise
 from spin.up.discovery import find_executors
 from spin.up.executor_env import AppFiles, executor_env
+from spin.up.fingerprint import executor_fingerprints
 from spin.up.launch import ExecutorLaunch, LaunchPlan
 from spin.up.option_routing import route_options
 from spin.up.supervisor_options import SUPERVISOR_OPTIONS, supervisor_settings
@@ -107,7 +108,10 @@ def prepare(manifest: AppManifest, extra_env: dict[str, str], working_dir: Path)
         manifest=manifest.path, lock=working_dir / LOCK_FILE_NAME, working_dir=working_dir
     )
     launches = find_executors(manifest, lambda trigger_type: executor_env(files, trigger_type))
-    write_lock(lock_app(manifest, extra_env), working_dir)
+    locked = lock_app(manifest, extra_env)
+    write_lock(locked, working_dir)
+    parts = executor_fingerprints(locked)
+    launches = [replace(launch, fingerprint=parts[launch.trigger_type]) for launch in launches]
     return PreparedApp(manifest=manifest, launches=launches)
 
 

@@ -21,6 +21,9 @@ class ExecutorLaunch:
     #: True when the executor is known to send READY=1 (it is built on `spin.trigger`: an
     #: internal one or a Python entry point); others may never notify.
     notifies: bool = False
+    #: A digest of the part of the app this executor sees (spin/up/fingerprint.py): a reload
+    #: leaves an executor running when its launch, fingerprint included, is unchanged.
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True)

@@ -109,20 +109,27 @@ def test_json_log_lines_status_snapshot_and_stats(sup: Supervised) -> None:
     assert all(r["event"] == "output" and r["stream"] == "stdout" for r in output)
 
 
-def test_sighup_reloads_one_type_at_a_time(sup: Supervised, tmp_path: Path) -> None:
-    web, queue, timer = sup.executor("web"), sup.executor("queue"), sup.executor("timer")
+def test_sighup_reloads_only_what_changed_one_type_at_a_time(
+    sup: Supervised, tmp_path: Path
+) -> None:
+    web, queue, timer, keep = (sup.executor(t) for t in ("web", "queue", "timer", "keep"))
+    edited_web = {**web, "fingerprint": "route edited"}
     plan = tmp_path / "reload.json"
-    plan.write_text(json.dumps({"executors": [web, timer]}))  # queue removed, timer added
-    sup.start([web, queue], reload=str(plan))
+    # web's part of the app changed, queue removed, timer added, keep unchanged
+    plan.write_text(json.dumps({"executors": [edited_web, timer, keep]}))
+    sup.start([web, queue, keep], reload=str(plan))
     old_web = sup.wait_events("start", 1, "web")[0]
     old_queue = sup.wait_events("start", 1, "queue")[0]
+    kept = sup.wait_events("start", 1, "keep")[0]
     sup.wait_log("supervisor[")
-    wait_for(lambda: "ready executors=2" in sup.log(), what="all ready")
+    wait_for(lambda: "ready executors=3" in sup.log(), what="all ready")
     sup.signal(signal.SIGHUP)
-    sup.wait_log("reloaded executors=2")
+    sup.wait_log("reloaded executors=3")
     new_web = sup.wait_events("start", 2, "web")[1]
     sup.wait_events("start", 1, "timer")
     assert sup.events("term", "queue")
+    assert len(sup.events("start", "keep")) == 1 and pid_alive(kept["pid"])
+    assert f"keep[{kept['pid']}] unchanged" in sup.log()
     old_web_term = sup.events("term", "web")[0]
     assert old_web_term["pid"] == old_web["pid"]
     assert new_web["t"] < old_web_term["t"], "the new web executor started before the old stopped"
@@ -139,20 +146,22 @@ def test_sighup_reloads_one_type_at_a_time(sup: Supervised, tmp_path: Path) -> N
     assert sup.wait_exit() == 0
 
 
-def test_sighup_restarts_http_by_stopping_the_old_one_first(
+def test_a_replacement_starts_before_its_predecessor_stops_and_is_told_so(
     sup: Supervised, tmp_path: Path
 ) -> None:
     http = sup.executor("http")
     plan = tmp_path / "reload.json"
-    plan.write_text(json.dumps({"executors": [http]}))
+    plan.write_text(json.dumps({"executors": [{**http, "fingerprint": "edited"}]}))
     sup.start([http], reload=str(plan))
     old = sup.wait_events("start", 1, "http")[0]
     sup.wait_log("ready executors=1")
     sup.signal(signal.SIGHUP)
     sup.wait_log("reloaded")
     new = sup.wait_events("start", 2, "http")[1]
-    assert sup.events("term", "http")[0]["t"] < new["t"]
+    assert new["t"] < sup.events("term", "http")[0]["t"]
     assert not pid_alive(old["pid"])
+    # SPIN_REPLACES_EXECUTOR names the predecessor (an HTTP executor shares its address)
+    assert f"replaces={old['pid']}" in sup.output()
     sup.signal(signal.SIGTERM)
     assert sup.wait_exit() == 0
 

@@ -9,6 +9,7 @@ busy port is a clear error and readiness is only announced once connections are 
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import ssl
 import sys
@@ -108,11 +109,25 @@ def make_handlers(
 
 def bind(config: ServerConfig) -> socket.socket:
     """The server's socket, bound but not yet listening (connections are refused until the
-    guests are loaded and `serve` listens)."""
+    guests are loaded and `serve` listens).
+
+    It is bound with SO_REUSEPORT so that on a reload the new executor (started with
+    SPIN_REPLACES_EXECUTOR by the supervisor) listens beside the old one, which serves until the
+    new one is ready: no connection is refused in between. Any other executor first checks
+    with a plain bind that nobody listens there, so two apps on one port still fail to start.
+    """
+    if not os.environ.get("SPIN_REPLACES_EXECUTOR"):
+        _socket(config, reuse_port=False).close()
+    return _socket(config, reuse_port=True)
+
+
+def _socket(config: ServerConfig, *, reuse_port: bool) -> socket.socket:
     family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((config.host, config.port))
     except OSError as err:
