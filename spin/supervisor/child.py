@@ -188,7 +188,7 @@ class Child:
         }
         if self.replaces is not None and self.replaces.pid is not None:
             env["SPIN_REPLACES_EXECUTOR"] = str(self.replaces.pid)
-        self.notify.drain()
+        self.notify.pending()  # forget what a previous process sent
         self.ready = False
         try:
             process = spawn(self.launch.argv, env)
@@ -260,6 +260,8 @@ class Child:
                 self.state = "stopped"
                 self._log.event("stopped", self.trigger_type, run.pid)
                 return
+            if not self.was_ready and any(m.get("READY") == "1" for m in self.notify.pending()):
+                self._become_ready(run, assumed=False)  # it notified, then exited at once
             if self.fail_fast and not self.was_ready and status.failed:
                 # A start failure (a config error, a port in use, a service down): restarting
                 # would only repeat it and scroll its cause away, so the app stops now.

@@ -29,24 +29,29 @@ class NotifySocket:
         while True:
             await anyio.wait_readable(self._sock)
             try:
-                data = self._sock.recv(4096)
+                return _states(self._sock.recv(4096))
             except BlockingIOError:
                 continue
-            states = {}
-            for line in data.decode(errors="replace").splitlines():
-                key, sep, value = line.partition("=")
-                if sep:
-                    states[key] = value
-            return states
 
-    def drain(self) -> None:
-        """Forget messages of a previous process (before a restart reuses the socket)."""
+    def pending(self) -> list[dict[str, str]]:
+        """The messages already waiting, without waiting: an executor that sent READY=1 and
+        exited at once may be reaped before its message was read."""
+        messages = []
         while True:
             try:
-                self._sock.recv(4096)
+                messages.append(_states(self._sock.recv(4096)))
             except OSError:
-                return
+                return messages
 
     def close(self) -> None:
         self._sock.close()
         self.path.unlink(missing_ok=True)
+
+
+def _states(data: bytes) -> dict[str, str]:
+    states = {}
+    for line in data.decode(errors="replace").splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            states[key] = value
+    return states
