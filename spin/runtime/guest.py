@@ -9,6 +9,7 @@ anything that went wrong inside the guest.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import Any
 
 from spin.runtime.errors import GuestError
 from spin.runtime.http.exchange import HttpExchange, RequestHead
@@ -71,6 +72,14 @@ class Guest(ABC):
     @abstractmethod
     def handle_timer(self) -> None:
         """The `handle-timer-request` export (core module or component)."""
+
+    def handle_export(self, name: str, arguments: dict[str, Any]) -> None:
+        """Call the function export `name` (top-level, else from any exported interface) of a
+        trigger whose interface the runtime does not know (cron, MQTT): `arguments` maps the
+        function's WIT parameter names to plain values (records as dicts, `list<u8>` as
+        bytes); a parameter the function does not declare is left out. An error `result`
+        raises `GuestError`."""
+        raise self._unsupported(f"call `{name}` (only components export named handlers)")
 
     @abstractmethod
     def close(self) -> None:

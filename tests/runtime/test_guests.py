@@ -11,7 +11,7 @@ import pytest
 
 from spin.errors import SpinError
 from spin.runtime import GuestError, HttpRequest, Runtime, RuntimeConfig
-from tests.support import logs_for, wat_component
+from tests.support import locked_component, logs_for, wat_component, wat_to_wasm
 
 
 def request(method: str = "GET", body: bytes = b"") -> HttpRequest:
@@ -282,3 +282,23 @@ def test_no_cache_dir_means_no_cache_files(tmp_path: Path) -> None:
     finally:
         runtime.close()
     assert not list(tmp_path.rglob("*.cwasm"))
+
+
+def test_a_named_export_is_called_with_arguments_by_parameter_name(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    guest = runtime.load(wat_component("component_named_export", tmp_path), logs_for(tmp_path, "n"))
+    guest.handle_export("handle-event", {"count": 2, "unused": "left out"})
+    with pytest.raises(GuestError, match="handle-event returned error 'odd'"):
+        guest.handle_export("handle-event", {"count": 3})
+    with pytest.raises(GuestError, match="takes parameter\\(s\\) 'count' the trigger does not"):
+        guest.handle_export("handle-event", {"metadata": {}})
+    with pytest.raises(GuestError, match="does not export `handle-cron-event`"):
+        guest.handle_export("handle-cron-event", {})
+
+
+def test_a_component_exporting_no_function_is_refused(runtime: Runtime, tmp_path: Path) -> None:
+    (tmp_path / "empty.wat").write_text("(component)")
+    component = locked_component(wat_to_wasm(tmp_path / "empty.wat", tmp_path), "empty")
+    with pytest.raises(SpinError, match=r"'empty' .* exports no function"):
+        runtime.load(component, logs_for(tmp_path, "e"))

@@ -1,5 +1,7 @@
-"""Wasm components: `fermyon:spin/inbound-http`, `fermyon:spin/inbound-redis` and a
-`handle-timer-request` export, with WASI preview 2 linked.
+"""Wasm components: `fermyon:spin/inbound-http`, `fermyon:spin/inbound-redis`, a
+`handle-timer-request` export and any other function export an external trigger names
+(`handle_export`: cron's `handle-cron-event`, MQTT's `handle-message`), with WASI preview 2
+linked.
 
 Imports the runtime does not provide (Spin's host interfaces) are defined as traps, so the
 component instantiates and only a call to one of them fails. The binding has no component
@@ -21,7 +23,7 @@ import wasmtime.component as wc
 
 from spin.errors import SpinError
 from spin.runtime.component.host import define_spin_imports
-from spin.runtime.component.values import FunctionCall
+from spin.runtime.component.values import FunctionCall, ResultConverter
 from spin.runtime.errors import GuestError, HostTrap, take_host_failure
 from spin.runtime.guest import Guest
 from spin.runtime.guest_setup import GuestSetup
@@ -59,14 +61,16 @@ class ComponentGuest(Guest):
         self._setup = setup
         exports = compiled.type.exports(engine.engine)
         self.exports = frozenset(exports)
+        self._export_types = exports
+        self._named: dict[str, Export | None] = {}
         self._http = self._find(exports, *INBOUND_HTTP)
         self._redis = self._find(exports, *INBOUND_REDIS)
         self._timer = self._find_anywhere(exports, TIMER)
-        if self._http is None and self._redis is None and self._timer is None:
+        if not self._exports_a_function(exports):
             raise SpinError(
-                f"Component {self.id!r} ({component.source_path}) exports none of "
-                f"`{INBOUND_HTTP[0]}`, `{INBOUND_REDIS[0]}` or `{TIMER}`: there is nothing a "
-                "trigger can call. Build it with a Spin SDK for the trigger it serves."
+                f"Component {self.id!r} ({component.source_path}) exports no function (such "
+                f"as `{INBOUND_HTTP[0]}`, `{INBOUND_REDIS[0]}` or `{TIMER}`): there is nothing "
+                "a trigger can call. Build it with a Spin SDK for the trigger it serves."
             )
         self._linker = wc.Linker(engine.engine)
         imports = compiled.type.imports(engine.engine)
@@ -92,6 +96,17 @@ class ComponentGuest(Guest):
         interface_index = self._component.get_export_index(interface)
         index = self._component.get_export_index(name, interface_index)
         return Export(index, FunctionCall(func.ty)) if index is not None else None
+
+    def _exports_a_function(self, exports: dict[str, Any]) -> bool:
+        engine = self._setup.engine.engine
+        for item in exports.values():
+            if isinstance(item.ty, wc.FuncType):
+                return True
+            if isinstance(item.ty, wc.ComponentInstanceType) and any(
+                isinstance(inner.ty, wc.FuncType) for inner in item.ty.exports(engine).values()
+            ):
+                return True
+        return False
 
     def _find_anywhere(self, exports: dict[str, Any], name: str) -> Export | None:
         """A function exported at the top level, or else from any exported interface."""
@@ -135,6 +150,22 @@ class ComponentGuest(Guest):
 
     def handle_timer(self) -> None:
         self._run(self._require(self._timer, TIMER))
+
+    def handle_export(self, name: str, arguments: dict[str, Any]) -> None:
+        if name not in self._named:
+            self._named[name] = self._find_anywhere(self._export_types, name)
+        export = self._require(self._named[name], name)
+        names = export.call.param_names
+        missing = [param for param in names if param not in arguments]
+        if missing:
+            raise GuestError(
+                self.id,
+                f"`{name}` takes parameter(s) {', '.join(map(repr, missing))} the trigger does not "
+                f"provide (it provides {', '.join(map(repr, arguments)) or 'none'})",
+            )
+        result = self._run(export, *(arguments[param] for param in names))
+        if isinstance(export.call.result, ResultConverter) and not result[0]:
+            raise GuestError(self.id, f"{name} returned error {describe_error(result[1])}")
 
     def run_command(
         self, argv: list[str], env: dict[str, str], stdin: bytes, stdout_limit: int | None = None
@@ -183,3 +214,12 @@ class ComponentGuest(Guest):
 
     def close(self) -> None:
         self._setup.close()
+
+
+def describe_error(error: Any) -> str:
+    """A guest's error value for a log line: a variant case as `other("...")`."""
+    tag = getattr(error, "tag", None)
+    if tag is None:
+        return repr(error)
+    payload = getattr(error, "payload", None)
+    return tag if payload is None else f"{tag}({payload!r})"

@@ -244,6 +244,7 @@ class FunctionCall:
     """A component function's signature, converted once; `__call__` runs it in a store."""
 
     def __init__(self, ty: wc.FuncType) -> None:
+        self.param_names = [name for name, _ in ty.params]
         self.params = [converter_for(param) for _, param in ty.params]
         result = ty.result
         self.result = converter_for(result) if result is not None else None

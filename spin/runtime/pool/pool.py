@@ -138,6 +138,11 @@ class PooledGuest:
     async def handle_timer(self) -> None:
         await self._pool.call(self, "handle_timer", ())
 
+    async def handle_export(self, name: str, arguments: dict[str, Any]) -> None:
+        """Call the export `name` with arguments by WIT parameter name (`Guest.handle_export`):
+        how external triggers (cron, MQTT) call the handlers of their own WIT worlds."""
+        await self._pool.call(self, "handle_export", (name, arguments))
+
 
 class WorkerChannel(asyncio.Protocol):
     """The executor's end of a worker's socket: frames out, messages in, in order.
