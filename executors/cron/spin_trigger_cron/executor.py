@@ -1,0 +1,121 @@
+"""The cron trigger executor: each `[[trigger.cron]]` runs its component on the ticks of its
+cron expression, calling the plugin's export `handle-cron-event` with `metadata.timestamp`, the
+tick's time in whole seconds since the epoch.
+
+Every trigger has its own anyio task that keeps the wall clock. A tick starts the guest in the
+runtime's worker pool (a fresh instance per run) and does not wait for it. Two rules differ from
+the plugin, which starts every tick's run whatever is still going and fires when its scheduler
+loop notices a due tick: a tick that comes while the previous run is still going is **skipped**
+(logged), never run beside it; and ticks missed while the executor was held up (suspended,
+overloaded) are counted in one warning, not replayed in a burst: one run follows, for the
+latest tick due. On SIGTERM the ticks stop and
+runs in flight finish.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import anyio
+from anyio.abc import TaskStatus
+
+from spin.trigger import ConfiguredTrigger, SpinError, TriggerExecutor
+from spin.trigger.wasm import RUNTIME_OPTIONS, GuestError, GuestLoad, PooledGuest, open_pool
+from spin_trigger_cron.schedule import TRIGGER_TYPE, CronClock, CronConfig
+
+log = logging.getLogger("spin_trigger_cron")
+
+EXPORT = "handle-cron-event"
+WORLD = "fermyon:spin-cron/spin-cron@2.0.0"
+
+
+class Cron:
+    """One `[[trigger.cron]]` and the guest it runs."""
+
+    def __init__(self, trigger: ConfiguredTrigger[CronConfig], guest: PooledGuest) -> None:
+        self.clock = CronClock(trigger.config.cron_expression)
+        self.guest = guest
+        self.running = False
+        self.label = f"cron {trigger.id!r} (component {trigger.config.component!r})"
+
+    async def fire(self, timestamp: int) -> None:
+        """Run the guest once for the tick at `timestamp`; a failure is logged."""
+        self.running = True
+        started = time.perf_counter()
+        try:
+            await self.guest.handle_export(EXPORT, {"metadata": {"timestamp": timestamp}})
+        except GuestError as err:
+            elapsed = (time.perf_counter() - started) * 1000
+            log.error("%s failed after %.1f ms: %s", self.label, elapsed, err.reason)
+            return
+        finally:
+            self.running = False
+        elapsed = (time.perf_counter() - started) * 1000
+        log.info("%s ran for tick %d in %.1f ms", self.label, timestamp, elapsed)
+
+    async def keep_time(
+        self, stopping: anyio.Event, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+    ) -> None:
+        """Fire on every tick until `stopping` is set, then wait for the run in flight."""
+        async with anyio.create_task_group() as runs:
+            task_status.started()
+            tick = self.clock.next_after(time.time())
+            while True:
+                with anyio.move_on_after(max(0.0, tick - time.time())):
+                    await stopping.wait()
+                if stopping.is_set():
+                    return
+                due, missed, tick = self.clock.catch_up(tick, time.time())
+                if missed:
+                    log.warning(
+                        "%s: %d tick(s) missed while the executor was held up; not replayed",
+                        self.label,
+                        missed,
+                    )
+                if self.running:
+                    log.info("%s: tick skipped, the previous run is still going", self.label)
+                else:
+                    self.running = True  # claimed now, so the next tick cannot start another
+                    runs.start_soon(self.fire, int(due))
+
+
+def check_cron_export(trigger: ConfiguredTrigger[CronConfig], guest: PooledGuest) -> None:
+    """The plugin's world exports the handler at the top level of a component."""
+    if guest.kind != "component" or EXPORT not in guest.exports:
+        raise SpinError(
+            f"Component {guest.id!r} (cron trigger {trigger.id!r}) does not export "
+            f"`{EXPORT}`. A cron component implements the world `{WORLD}` "
+            f"(`{EXPORT}: func(metadata: metadata) -> result<_, error>`); build it with the "
+            "spin-trigger-cron SDK."
+        )
+
+
+class CronTrigger(TriggerExecutor):
+    trigger_type = TRIGGER_TYPE
+    summary = "Run the app's cron components on the ticks of their cron expressions (UTC)."
+    options = RUNTIME_OPTIONS
+    trigger_config = CronConfig
+
+    async def run(self) -> None:
+        triggers: list[ConfiguredTrigger[CronConfig]] = self.context.trigger_configs
+        app = self.context.app
+        component_ids = dict.fromkeys(t.config.component for t in triggers)
+        loads = [GuestLoad(app.component(c), self.context.component_logs(c)) for c in component_ids]
+        # Every component is loaded before the first tick: errors stop us at start.
+        async with open_pool(
+            self.context.runtime_config(),
+            loads,
+            app.variables,
+            workers=self.context.wasm_workers(),
+        ) as pool:
+            for trigger in triggers:
+                check_cron_export(trigger, pool.guests[trigger.config.component])
+            crons = [Cron(t, pool.guests[t.config.component]) for t in triggers]
+            async with anyio.create_task_group() as group:
+                for cron in crons:
+                    await group.start(cron.keep_time, self.context.stopping)
+                    log.info("%s: on %r (UTC)", cron.label, cron.clock.expression)
+                self.context.notify_ready()
+                await self.context.stopping.wait()
+                log.info("stopping: no new ticks, waiting for runs in flight")
