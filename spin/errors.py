@@ -16,6 +16,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import NoReturn
 
+#: The exit code of a command line that cannot be parsed (click's and Spin's clap's): an unknown
+#: option, an option without its value, conflicting options.
+USAGE_ERROR = 2
+
 
 class SpinError(Exception):
     """A failure the user can act on; `str(err)` is the whole message."""

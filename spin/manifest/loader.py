@@ -21,9 +21,12 @@ _VERSION_FIX = 'Start the manifest with `spin_manifest_version = 2` (or `"1"` fo
 
 
 def load_manifest(path: Path) -> AppManifest:
-    """Load, validate and normalise a v1 or v2 manifest; paths in the result are absolute."""
+    """Load, validate and normalise a v1 or v2 manifest; paths in the result are absolute.
+    A `.wasm` file is an app of its own, as Spin runs one (see `bare_wasm_document`)."""
     path = Path(path).absolute()
     check = Checker(path)
+    if path.suffix == ".wasm":
+        return load_v2(check, bare_wasm_document(path), path)
     document = _parse(check, path)
     version = document.get("spin_manifest_version", document.get("spin_version"))
     field = "spin_manifest_version" if "spin_manifest_version" in document else "spin_version"
@@ -34,6 +37,16 @@ def load_manifest(path: Path) -> AppManifest:
     if version is None:
         check.fail("spin_manifest_version", "missing field `spin_manifest_version`.", _VERSION_FIX)
     check.fail(field, f"unsupported manifest version {version!r}.", _VERSION_FIX)
+
+
+def bare_wasm_document(wasm: Path) -> dict[str, Any]:
+    """The manifest Spin makes for `spin up -f app.wasm`: an app named after the file, one HTTP
+    trigger on `/...` whose inline component is the file."""
+    return {
+        "spin_manifest_version": 2,
+        "application": {"name": wasm.stem or "wasm-file"},
+        "trigger": {"http": [{"route": "/...", "component": {"source": wasm.name}}]},
+    }
 
 
 def _parse(check: Checker, path: Path) -> dict[str, Any]:

@@ -37,12 +37,15 @@ class ComponentLogs:
     instance; appends to the same files interleave only at whole writes."""
 
     def __init__(
-        self, log_dir: Path, component_id: str, *, echo: bool, max_bytes: int | None = -1
+        self, log_dir: Path | None, component_id: str, *, echo: bool, max_bytes: int | None = -1
     ) -> None:
-        log_dir.mkdir(parents=True, exist_ok=True)
+        """`log_dir` None: no files (`-L ""`), the console only."""
+        if log_dir is not None:
+            log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir = log_dir
         self.component_id = component_id
-        self.stdout_path = log_dir / f"{component_id}_stdout.txt"
-        self.stderr_path = log_dir / f"{component_id}_stderr.txt"
+        self.stdout_path = log_dir / f"{component_id}_stdout.txt" if log_dir else None
+        self.stderr_path = log_dir / f"{component_id}_stderr.txt" if log_dir else None
         self.echo = echo
         self.max_bytes = default_max_bytes() if max_bytes == -1 else max_bytes
         self._lock = threading.Lock()
@@ -54,21 +57,25 @@ class ComponentLogs:
     def write_stderr(self, data: bytes) -> None:
         self._write(self.stderr_path, data, sys.stderr)
 
-    def _write(self, path: Path, data: bytes, console: object) -> None:
+    def _write(self, path: Path | None, data: bytes, console: object) -> None:
         if not data:
             return
         with self._lock:
-            file = self._file(path)
-            size = os.fstat(file.fileno()).st_size
-            if self.max_bytes is not None and size + len(data) > self.max_bytes:
-                file = self._rotate(path, file)
-            file.write(data)
-            file.flush()
+            if path is not None:
+                self._append(path, data)
             if self.echo:
                 stream = getattr(console, "buffer", None)
                 if stream is not None:
                     stream.write(data)
                     stream.flush()
+
+    def _append(self, path: Path, data: bytes) -> None:
+        file = self._file(path)
+        size = os.fstat(file.fileno()).st_size
+        if self.max_bytes is not None and size + len(data) > self.max_bytes:
+            file = self._rotate(path, file)
+        file.write(data)
+        file.flush()
 
     def _file(self, path: Path) -> BinaryIO:
         """The open file at `path`, reopened if another process rotated it away."""

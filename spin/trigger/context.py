@@ -63,7 +63,10 @@ class TriggerContext:
         return self.options.state_dir or self.app_dir / ".spin"
 
     @property
-    def log_dir(self) -> Path:
+    def log_dir(self) -> Path | None:
+        """Where component log files go; None after `-L ""` (no log files)."""
+        if not self.options.log_files:
+            return None
         return self.options.log_dir or self.state_dir / "logs"
 
     def component_logs(self, component_id: str) -> ComponentLogs:

@@ -45,7 +45,9 @@ def take(params: dict[str, Any], options_class: type[Any]) -> dict[str, Any]:
 class CommonOptions:
     """The values of the shared options, as parsed for one executor run."""
 
+    #: `-L ""` (an empty path) turns the component log files off, as in Spin
     log_dir: Path | None = None
+    log_files: bool = True
     follow: tuple[str, ...] = ()
     quiet: bool = False
     state_dir: Path | None = None
@@ -71,21 +73,57 @@ def _key_value(
 
 PathOption = click.Path(path_type=Path)
 
+
+def _log_dir(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """`-L DIR`; `-L ""` (or `SPIN_LOG_DIR=`) turns log files off, which `log_files` says."""
+    if value == "":
+        ctx.params["log_files"] = False
+        return None
+    return Path(value) if value is not None else None
+
+
+#: Spin's conflicting pairs: `--quiet` with `--follow`, `--disable-cache` with `--cache`.
+_CONFLICTS = {
+    "quiet": "follow",
+    "follow": "quiet",
+    "disable_cache": "cache",
+    "cache": "disable_cache",
+}
+_FLAGS = {"quiet": "--quiet", "follow": "--follow", "disable_cache": "--disable-cache"}
+
+
+def _conflicts(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A usage error (exit 2) when both of a conflicting pair are given, as clap makes it."""
+    name = str(param.name)
+    other = _CONFLICTS[name]
+    if value and ctx.params.get(other):
+        raise click.UsageError(
+            f"{_FLAGS.get(name, '--cache')} cannot be used with {_FLAGS.get(other, '--cache')}.",
+            ctx=ctx,
+        )
+    return value
+
+
 COMMON_OPTIONS: list[click.Option] = [
     click.Option(
         ["-L", "--log-dir"],
-        type=PathOption,
         envvar="SPIN_LOG_DIR",
-        help="Where component stdout/stderr files go (default: <state dir>/logs).",
+        metavar="DIR",
+        callback=_log_dir,
+        help='Where component stdout/stderr files go (default: <state dir>/logs; "" for none).',
     ),
     click.Option(
         ["--follow"],
         multiple=True,
         metavar="ID",
+        callback=_conflicts,
         help="Show only these components' output on the console (repeatable).",
     ),
     click.Option(
-        ["-q", "--quiet"], is_flag=True, help="Do not show component output on the console."
+        ["-q", "--quiet", "--sh", "--shush"],
+        is_flag=True,
+        callback=_conflicts,
+        help="Do not show component output on the console.",
     ),
     click.Option(
         ["--state-dir"],
@@ -96,19 +134,21 @@ COMMON_OPTIONS: list[click.Option] = [
     click.Option(
         ["--runtime-config-file"],
         type=click.Path(path_type=Path, exists=True, dir_okay=False),
-        envvar="SPIN_RUNTIME_CONFIG_FILE",
+        envvar=["SPIN_RUNTIME_CONFIG_FILE", "RUNTIME_CONFIG_FILE"],
         help="Runtime configuration file (TOML).",
     ),
     click.Option(
         ["--disable-cache"],
         is_flag=True,
-        envvar="SPIN_DISABLE_CACHE",
+        envvar=["SPIN_DISABLE_CACHE", "DISABLE_WASMTIME_CACHE"],
+        callback=_conflicts,
         help="Do not cache compiled Wasm on disk.",
     ),
     click.Option(
         ["--cache"],
         type=PathOption,
-        envvar="SPIN_CACHE_FILE",
+        envvar=["SPIN_CACHE_FILE", "WASMTIME_CACHE_FILE"],
+        callback=_conflicts,
         help="wasmtime cache configuration file.",
     ),
     click.Option(

@@ -233,6 +233,8 @@ Examples:
 )
 @click.option(
     "--temp",
+    "--tmp",
+    "temp",
     type=click.Path(path_type=Path, file_okay=False),
     metavar="DIR",
     help="Working directory for spin.lock (kept). Default: a temporary directory removed on "

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from spin.errors import SpinError
+from spin.errors import USAGE_ERROR, SpinError
 from spin.up.launch import ExecutorLaunch
 
 log = logging.getLogger("spin.up.command")
@@ -149,7 +149,8 @@ def route(
             raise SpinError(
                 f'Unrecognised trigger option "{group.flag}": none of the executors of this '
                 f"app ({', '.join(declared)}) accepts it. Check the spelling; "
-                "`spin up --help` in the app's directory lists the options each executor takes."
+                "`spin up --help` in the app's directory lists the options each executor takes.",
+                exit_code=USAGE_ERROR,
             )
         for trigger_type in takers:
             routed[trigger_type].extend(group.tokens)

@@ -291,3 +291,14 @@ def test_relative_manifest_path_becomes_absolute(
     app = load_manifest(Path("spin.toml"))
     assert app.path == tmp_path / "spin.toml"
     assert app.components["worker"].source.path == tmp_path / "wasm" / "worker.wasm"
+
+
+def test_a_bare_wasm_file_is_an_http_app_on_every_path_as_spin_runs_it(tmp_path: Path) -> None:
+    """`spin up -f hello.wasm`: Spin's single-file manifest (crates/loader, from_wasm_file)."""
+    wasm = tmp_path / "hello.wasm"
+    wasm.write_bytes(b"\0asm\1\0\0\0")
+    app = load_manifest(wasm)
+    assert app.name == "hello"
+    [trigger] = app.triggers
+    assert (trigger.trigger_type, trigger.config) == ("http", {"route": "/..."})
+    assert app.components[trigger.component].source.path == wasm

@@ -161,6 +161,47 @@ def test_quiet_and_follow_decide_what_is_echoed(tmp_path: Path) -> None:
     assert followed.component_logs("b").stdout_path == tmp_path / ".spin" / "logs" / "b_stdout.txt"
 
 
+def test_log_dir_empty_turns_log_files_off_as_in_spin(
+    tmp_path: Path, start_sleepy: StartSleepy
+) -> None:
+    executor = start_sleepy("-L", "")
+    assert executor.notification() == "READY=1"
+    assert '"log_dir": "None"' in executor.stdout()  # echoed on the console only
+    assert not list(tmp_path.rglob("*_stdout.txt"))
+    executor.process.send_signal(signal.SIGTERM)
+    assert executor.wait_exit(timeout=20) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["--quiet", "--follow", "a"], {}, "--follow cannot be used with --quiet"),
+        (["--follow", "a", "--shush"], {}, "--quiet cannot be used with --follow"),
+        (["--disable-cache", "--cache", "c.toml"], {}, "--cache cannot be used with"),
+        (["--cache", "c.toml"], {"DISABLE_WASMTIME_CACHE": "1"}, "cannot be used with"),
+    ],
+)
+def test_spins_conflicting_options_are_usage_errors(
+    start_sleepy: StartSleepy, args: list[str], env: dict[str, str], message: str
+) -> None:
+    executor = start_sleepy(*args, env=env)
+    assert executor.wait_exit(timeout=30) == 2
+    assert message in executor.stderr()
+
+
+def test_spins_option_aliases_and_environment_variables(tmp_path: Path) -> None:
+    from spin.trigger.executor import executor_command
+    from tests.fixtures.trigger.sleepy_trigger import SleepyTrigger
+
+    command = executor_command(SleepyTrigger)
+    names = {opt for param in command.params for opt in param.opts}
+    assert {"--sh", "--shush", "-q", "--quiet"} <= names
+    envvars = {str(param.name): param.envvar for param in command.params}
+    assert "RUNTIME_CONFIG_FILE" in envvars["runtime_config_file"]
+    assert "DISABLE_WASMTIME_CACHE" in envvars["disable_cache"]
+    assert "WASMTIME_CACHE_FILE" in envvars["cache"]
+
+
 def test_unexpected_errors_show_no_traceback_unless_debugging(tmp_path: Path) -> None:
     lock = write_lock(minimal_lock(tmp_path), tmp_path / "work")
     lock.write_text("{not json")

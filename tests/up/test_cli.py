@@ -47,9 +47,11 @@ def spin(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProc
     )
 
 
-def assert_clean_failure(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
-    """Exit code 1, one `Error:` message containing the fragments, no traceback."""
-    assert result.returncode == 1, result.stderr
+def assert_clean_failure(
+    result: subprocess.CompletedProcess[str], *fragments: str, code: int = 1
+) -> None:
+    """Exit code `code`, one `Error:` message containing the fragments, no traceback."""
+    assert result.returncode == code, result.stderr
     assert "Traceback" not in result.stderr
     assert result.stderr.count("Error:") == 1, result.stderr
     for fragment in fragments:
@@ -137,7 +139,7 @@ def test_help_explains_trailing_options_and_gives_examples(
     for fragment in (
         "-f, --from PATH",
         "-e, --env KEY=VALUE",
-        "--temp DIR",
+        "--temp, --tmp DIR",
         "--exec",
         "--restart [always|on-failure|never]",
         "passed on to the executors",
@@ -192,7 +194,7 @@ def test_unrecognised_option_fails_before_any_executor_starts(
     install_executor(tmp_path / "bin" / "spin-trigger-queue", [(None, "--channel")])
     write_app(tmp_path / "app", ["web", "queue"])
     result = spin("up", "--lisen", "127.0.0.1:3001", cwd=tmp_path / "app", env=env)
-    assert_clean_failure(result, 'Unrecognised trigger option "--lisen"')
+    assert_clean_failure(result, 'Unrecognised trigger option "--lisen"', code=2)
     assert list((tmp_path / "out").iterdir()) == []
 
 
@@ -208,11 +210,12 @@ def test_everything_after_double_dash_is_a_trigger_option(
     assert record(tmp_path, "cron")["argv"][1:] == ["-e", "5s"]
 
 
-def test_given_working_dir_is_kept(tmp_path: Path, env: dict[str, str]) -> None:
+@pytest.mark.parametrize("flag", ["--temp", "--tmp"])  # --tmp: Spin's alias
+def test_given_working_dir_is_kept(tmp_path: Path, env: dict[str, str], flag: str) -> None:
     install_executor(tmp_path / "bin" / "spin-trigger-dump")
     write_app(tmp_path / "app", ["dump"])
     work = tmp_path / "work"
-    result = spin("up", "--restart", "never", "--temp", str(work), cwd=tmp_path / "app", env=env)
+    result = spin("up", "--restart", "never", flag, str(work), cwd=tmp_path / "app", env=env)
     assert result.returncode == 0, result.stderr
     assert record(tmp_path, "dump")["env"]["SPIN_WORKING_DIR"] == str(work)
     assert LockedApp.from_file(work / "spin.lock").name == "test-app"

@@ -88,7 +88,7 @@ def test_route_rejects_a_flag_that_no_executor_declares() -> None:
     groups = group_options(["--listen", "x", "--bogus", "y"])
     with pytest.raises(SpinError, match='Unrecognised trigger option "--bogus"') as err:
         route(groups, {"http": {"--listen"}, "redis": {"--channel"}})
-    assert err.value.exit_code == 1
+    assert err.value.exit_code == 2  # a usage error, as clap's in Spin
     assert "http, redis" in str(err.value)
 
 

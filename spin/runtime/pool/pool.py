@@ -647,10 +647,7 @@ async def open_pool(
     setup = wire.frame(
         (
             config,
-            [
-                (load.component.raw, str(load.logs.stdout_path.parent), load.logs.echo)
-                for load in loads
-            ],
+            [(load.component.raw, load.logs.log_dir, load.logs.echo) for load in loads],
             variables or {},
         )
     )

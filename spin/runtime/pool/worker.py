@@ -23,7 +23,6 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any, BinaryIO
 
 from spin.console_log import configure_logging
@@ -124,7 +123,7 @@ def load_guests(setup: tuple[Any, list[tuple[dict[str, Any], str, bool]], dict[s
     guests = []
     try:
         for raw, log_dir, echo in components:
-            logs = ComponentLogs(Path(log_dir), raw["id"], echo=echo)
+            logs = ComponentLogs(log_dir, raw["id"], echo=echo)
             guests.append(runtime.load(LockedComponent(raw), logs, variables))
     except BaseException:
         runtime.close()
