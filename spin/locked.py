@@ -14,12 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
-from spin.allowed_hosts.rules import (
-    SERVICE_CHAINING_SUFFIX,
-    InvalidAllowedHost,
-    Subdomains,
-    parse_entry,
-)
+from spin.allowed_hosts.rules import service_chaining_target
 from spin.errors import SpinError
 from spin.remote_sources import fetch_source
 
@@ -150,21 +145,9 @@ def _lock_component(component: Component, extra_env: dict[str, str]) -> dict[str
             config=dict(component.variables),
         )
     )
-    if any(_is_service_chaining(entry) for entry in component.allowed_outbound_hosts):
+    if any(service_chaining_target(e) for e in component.allowed_outbound_hosts):
         locked["host_requirements"] = {SERVICE_CHAINING: "required"}
     return locked
-
-
-def _is_service_chaining(entry: str) -> bool:
-    """An entry naming `*.spin.internal` or one `<component>.spin.internal` (Spin's rule;
-    a template is not one)."""
-    try:
-        host = parse_entry(entry).host
-    except InvalidAllowedHost:
-        return False
-    if isinstance(host, Subdomains):
-        return host.suffix == SERVICE_CHAINING_SUFFIX
-    return isinstance(host, str) and host.endswith(SERVICE_CHAINING_SUFFIX)
 
 
 def _non_empty(**values: Any) -> dict[str, Any]:

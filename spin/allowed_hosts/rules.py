@@ -454,3 +454,18 @@ def _expand_service_chaining(entry: AllowedHost, component_ids: Sequence[str]) -
         AllowedHost(entry.text, entry.scheme, f"{cid}{SERVICE_CHAINING_SUFFIX}", entry.ports)
         for cid in component_ids
     ]
+
+
+def service_chaining_target(entry: str) -> str | None:
+    """The component an entry reaches through service chaining (`b` for
+    `http://b.spin.internal`, `*` for `http://*.spin.internal`), else None; an entry that
+    does not parse (a template, not resolved yet) is None, as Spin leaves it."""
+    try:
+        host = parse_entry(entry).host
+    except InvalidAllowedHost:
+        return None
+    if isinstance(host, Subdomains):
+        return "*" if host.suffix == SERVICE_CHAINING_SUFFIX else None
+    if isinstance(host, str) and host.endswith(SERVICE_CHAINING_SUFFIX):
+        return host.removesuffix(SERVICE_CHAINING_SUFFIX)
+    return None

@@ -8,6 +8,7 @@ executor (`--exec`) or hand one launch per trigger type to the supervisor.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
@@ -25,6 +26,7 @@ from spin.console_log import configure_logging
 from spin.errors import SpinError, exit_on_error
 from spin.locked import LOCK_FILE_NAME, lock_app, write_lock
 from spin.manifest import AppManifest, load_manifest
+from spin.manifest.select import retain_components
 from spin.supervisor import SupervisorSettings, supervise
 from spin.up.discovery import find_executors
 from spin.up.executor_env import AppFiles, executor_env
@@ -241,6 +243,15 @@ Examples:
     "exit; with --exec, <app dir>/.spin/up.",
 )
 @click.option(
+    "-c",
+    "--component-id",
+    "component_ids",
+    multiple=True,
+    metavar="ID",
+    help="Run only this component and its triggers (repeatable; default: all), as Spin's "
+    "experimental option does.",
+)
+@click.option(
     "--exec",
     "exec_mode",
     is_flag=True,
@@ -255,6 +266,7 @@ def up_command(
     manifest_option: Path | None,
     env_values: tuple[str, ...],
     temp: Path | None,
+    component_ids: tuple[str, ...],
     exec_mode: bool,
     show_help: bool,
     trailing: tuple[str, ...],
@@ -269,14 +281,20 @@ def up_command(
         extra_env = parse_env(env_values)
         settings = supervisor_settings(ctx, supervisor_params)
         manifest_path = find_manifest(manifest_option)
-        manifest = load_manifest(manifest_path)
+        load = functools.partial(load_selected, manifest_path, component_ids)
+        manifest = load()
         if exec_mode:
             require_single_type(manifest)
             working_dir = working_dir_for(temp, manifest_path, execs=True)
             prepared = prepare(manifest, extra_env, working_dir)
             exec_executor(prepared.launches[0], trailing)
-        code = run_supervised(supervise, settings, manifest, extra_env, temp, trailing)
+        code = run_supervised(supervise, settings, manifest, extra_env, temp, trailing, load)
     exit_now(code)
+
+
+def load_selected(path: Path, component_ids: Sequence[str]) -> AppManifest:
+    """The manifest at `path`, with only the components `-c` selected (all without `-c`)."""
+    return retain_components(load_manifest(path), component_ids)
 
 
 def exit_now(code: int) -> NoReturn:
@@ -295,13 +313,16 @@ def run_supervised(
     extra_env: dict[str, str],
     temp: Path | None,
     trailing: Sequence[str],
+    load: Callable[[], AppManifest] | None = None,
 ) -> int:
-    """Run the app under the supervisor; SIGHUP calls `reload` for a fresh plan."""
+    """Run the app under the supervisor; SIGHUP calls `reload` for a fresh plan (the manifest
+    read again by `load`, by default `load_manifest` of the same path)."""
     working_dir = working_dir_for(temp, manifest.path, execs=False)
+    load = load or functools.partial(load_manifest, manifest.path)
 
     def reload() -> LaunchPlan:
         """Re-read the manifest, re-lock into the same working directory, re-route options."""
-        return launch_plan(prepare(load_manifest(manifest.path), extra_env, working_dir), trailing)
+        return launch_plan(prepare(load(), extra_env, working_dir), trailing)
 
     try:
         plan = launch_plan(prepare(manifest, extra_env, working_dir), trailing)

@@ -210,6 +210,22 @@ def test_everything_after_double_dash_is_a_trigger_option(
     assert record(tmp_path, "cron")["argv"][1:] == ["-e", "5s"]
 
 
+def test_component_id_runs_only_that_component_and_its_executor(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    install_executor(tmp_path / "bin" / "spin-trigger-web")
+    write_app(tmp_path / "app", ["web", "queue"])  # no executor for queue: not needed
+    work = tmp_path / "work"
+    result = spin(
+        "up", "--restart", "never", "-c", "web-handler", "--temp", str(work),
+        cwd=tmp_path / "app", env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert list(LockedApp.from_file(work / "spin.lock").components) == ["web-handler"]
+    result = spin("up", "-c", "nope", cwd=tmp_path / "app", env=env)
+    assert_clean_failure(result, 'Specified component "nope" not found in application')
+
+
 @pytest.mark.parametrize("flag", ["--temp", "--tmp"])  # --tmp: Spin's alias
 def test_given_working_dir_is_kept(tmp_path: Path, env: dict[str, str], flag: str) -> None:
     install_executor(tmp_path / "bin" / "spin-trigger-dump")
