@@ -10,10 +10,12 @@ ARGS ?=
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml executors/timer/pyproject.toml executors/cron/pyproject.toml
+$(VENV)/.installed: pyproject.toml executors/timer/pyproject.toml executors/cron/pyproject.toml \
+		executors/mqtt/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]' -e executors/timer -e executors/cron
+	$(BIN)/pip install -q -e '.[test]' -e executors/timer -e executors/cron \
+		-e executors/mqtt
 	touch $@
 
 # pytest exits 5 when it collected nothing; that is not a failure of the command itself.
