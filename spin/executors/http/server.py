@@ -20,6 +20,7 @@ from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config as HypercornConfig
 
 from spin.errors import SpinError
+from spin.executors.http import reason_phrase
 from spin.executors.http.app import BodyLimits, SpinHttpApp, app_info_response
 from spin.executors.http.config import ServerConfig
 from spin.executors.http.connections import (
@@ -194,6 +195,7 @@ def announce(
 async def _serve_until_stopped(
     asgi: SpinHttpApp, hyper: HypercornConfig, context: TriggerContext
 ) -> None:
+    reason_phrase.install()
     await hypercorn_serve(asgi, hyper, shutdown_trigger=context.stopping.wait)  # type: ignore[arg-type]
 
 

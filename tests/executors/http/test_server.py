@@ -249,6 +249,19 @@ def test_health_and_info(client: httpx.Client) -> None:
     assert client.get("/.well-known/spin/mine").status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("path", "status_line"),
+    [("/.well-known/spin/health", "HTTP/1.1 200 OK"), ("/nowhere", "HTTP/1.1 404 Not Found")],
+)
+def test_status_lines_carry_the_reason_phrase(
+    server: Executor, path: str, status_line: str
+) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as conn:
+        conn.sendall(f"GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n".encode())
+        head = conn.makefile("rb").readline()
+    assert head.decode().rstrip("\r\n") == status_line
+
+
 def test_no_route_is_404_with_an_empty_body(client: httpx.Client) -> None:
     for path in ("/", "/nothing", "/hello/more", "/users/1/2"):
         response = client.get(path)
