@@ -7,6 +7,8 @@
 ;;   /trap         200 set, "partial body\n" written, then a trap
 ;;   /early        a trap before the response is set
 ;;   /never        returns without setting the response
+;;   /wait         200 set, then a wait of 60 s (monotonic-clock.subscribe-duration and
+;;                 pollable.block) before "after the wait\n": the head must not wait with it
 ;;   /huge/<n>     200, n chunks of 64 KiB of zeroes (n in decimal), written with
 ;;                 `blocking-write-zeroes-and-flush` (no bytes cross the component boundary:
 ;;                 the test is of the streaming, not of wasmtime's list<u8> conversion)
@@ -14,6 +16,14 @@
   (import "wasi:io/error@0.2.0" (instance $io-error
     (export "error" (type (sub resource)))))
   (alias export $io-error "error" (type $error))
+  (import "wasi:io/poll@0.2.0" (instance $poll
+    (export "pollable" (type $pollable (sub resource)))
+    (export "[method]pollable.block" (func (param "self" (borrow $pollable))))))
+  (alias export $poll "pollable" (type $pollable))
+  (import "wasi:clocks/monotonic-clock@0.2.0" (instance $clock
+    (alias outer $C $pollable (type $pollable-outer))
+    (export "pollable" (type $pollable (eq $pollable-outer)))
+    (export "subscribe-duration" (func (param "when" u64) (result (own $pollable))))))
   (import "wasi:io/streams@0.2.0" (instance $streams
     (alias outer $C $error (type $error-outer))
     (export "error" (type $err (eq $error-outer)))
@@ -134,6 +144,8 @@
     (canon lower (func $streams "[method]output-stream.blocking-write-zeroes-and-flush")
       (memory $mem) (realloc $realloc)))
   (core func $get-stdout (canon lower (func $stdout "get-stdout")))
+  (core func $subscribe-duration (canon lower (func $clock "subscribe-duration")))
+  (core func $block (canon lower (func $poll "[method]pollable.block")))
   (core func $drop-fields (canon resource.drop $fields))
   (core func $drop-request (canon resource.drop $incoming-request))
   (core func $drop-incoming-body (canon resource.drop $incoming-body))
@@ -159,6 +171,8 @@
     (import "host" "write-and-flush" (func $write-and-flush (param i32 i32 i32 i32)))
     (import "host" "write-zeroes" (func $write-zeroes (param i32 i64 i32)))
     (import "host" "get-stdout" (func $get-stdout (result i32)))
+    (import "host" "subscribe-duration" (func $subscribe-duration (param i64) (result i32)))
+    (import "host" "block" (func $block (param i32)))
     (import "host" "drop-fields" (func $drop-fields (param i32)))
     (import "host" "drop-request" (func $drop-request (param i32)))
     (import "host" "drop-incoming-body" (func $drop-incoming-body (param i32)))
@@ -178,6 +192,8 @@
     (data (i32.const 160) "partial body\n")  ;; 13
     (data (i32.const 176) "echo ")           ;; 5
     (data (i32.const 184) "\n")              ;; 1
+    (data (i32.const 192) "/wait")           ;; 5
+    (data (i32.const 200) "after the wait\n") ;; 15
     ;; Results come back at 256 (a discriminant byte, the payload from 260); the path is kept
     ;; at 512/516 and the response's body and stream handles in globals.
     (global $body (mut i32) (i32.const 0))
@@ -315,6 +331,13 @@
       (if (call $prefix (i32.const 56) (i32.const 6)) (then (return)))
       (if (call $prefix (i32.const 64) (i32.const 6))
         (then (call $huge (local.get $outparam)) (return)))
+      (if (call $prefix (i32.const 192) (i32.const 5))
+        (then
+          (call $start (local.get $outparam) (call $fields-new))
+          (call $block (call $subscribe-duration (i64.const 60000000000)))
+          (call $write (i32.const 200) (i32.const 15))
+          (call $finish (i32.const 0))
+          (return)))
       (unreachable)))
   (core instance $cases (instantiate $Cases
     (with "memory" (instance $memory))
@@ -335,6 +358,8 @@
       (export "write-and-flush" (func $write-and-flush))
       (export "write-zeroes" (func $write-zeroes))
       (export "get-stdout" (func $get-stdout))
+      (export "subscribe-duration" (func $subscribe-duration))
+      (export "block" (func $block))
       (export "drop-fields" (func $drop-fields))
       (export "drop-request" (func $drop-request))
       (export "drop-incoming-body" (func $drop-incoming-body))

@@ -55,6 +55,9 @@ class HttpExchange(ABC):
     def abort(self, reason: str) -> None:
         """The response body cannot be completed (the client sees it cut short)."""
 
+    def flush(self) -> None:  # noqa: B027 (most exchanges hold nothing back)
+        """Send what is held back (the guest is about to wait)."""
+
 
 class BufferedExchange(HttpExchange):
     """A whole request body in memory and the response collected in memory (tests, and the

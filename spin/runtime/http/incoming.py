@@ -103,6 +103,7 @@ class WasiHttpGuest(Guest):
             call.table.add(IncomingRequest(head, exchange)), self._request_id
         )
         response_out = wc.ResourceHost.own(call.table.add(outparam), self._outparam_id)
+        call.before_waiting.append(exchange.flush)
         func(store, request, response_out)
 
     def _conclude(self, outparam: ResponseOutparam, failure: str | None) -> None:

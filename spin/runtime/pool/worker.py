@@ -134,10 +134,10 @@ def load_guests(setup: tuple[Any, list[tuple[dict[str, Any], str, bool]], dict[s
 class WireExchange(HttpExchange):
     """A wasi:http request's exchange over the worker's socket (see `wire`).
 
-    The response head is held until the first body write, the end or a read of the request
-    body, and goes out in the same write: a small response then reaches the executor in two
-    writes instead of three, and more often in one read, which the executor answers with one
-    send to the client.
+    The response head is held until the first body write, the end, a read of the request
+    body or a wait of the guest's (a timer, a poll), and goes out in the same write: a small
+    response then reaches the executor in two writes instead of three, and more often in one
+    read, which the executor answers with one send to the client.
     """
 
     def __init__(
@@ -175,6 +175,11 @@ class WireExchange(HttpExchange):
 
     def start(self, status: int, headers: Headers) -> None:
         self._held = wire.frame((wire.HEAD, (status, headers)))
+
+    def flush(self) -> None:
+        if self._held:
+            held, self._held = self._held, b""
+            self._sock.sendall(held)
 
     def send(self, chunk: bytes) -> None:
         self._send((wire.BODY, chunk))

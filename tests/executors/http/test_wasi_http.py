@@ -220,3 +220,19 @@ def test_a_body_slower_than_body_timeout_fails_the_guests_read(lock: Path) -> No
         assert response.status_code == 200 and response.content == b"first "
     finally:
         assert executor.stop() == 0, executor.stderr()
+
+
+def test_the_response_head_does_not_wait_for_a_guest_that_waits(lock: Path) -> None:
+    """/wait sets its response, then waits 60 s before writing: the client has the head while
+    the guest waits (before the 5 s deadline cuts the body)."""
+    executor = Executor(lock, "--wasm-timeout", "5", "--wasm-workers", "1")
+    try:
+        assert executor.wait_ready() == "READY=1", executor.stderr()
+        with httpx.stream("GET", f"{executor.url}/wait", timeout=30) as response:
+            assert response.status_code == 200
+            assert "deadline" not in executor.stderr()  # the head came first
+            with pytest.raises(httpx.RemoteProtocolError):
+                response.read()
+        wait_for(lambda: "exceeded the 5 s deadline" in executor.stderr(), what="the deadline")
+    finally:
+        assert executor.stop() == 0, executor.stderr()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,13 +107,21 @@ class WasiCall:
     table: ResourceTable = field(default_factory=ResourceTable)
     extensions: dict[str, Any] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
+    #: run before the guest waits (a timer, a poll): what is held back must go out first
+    before_waiting: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def deadline(self) -> float | None:
         return self.started + self.timeout if self.timeout is not None else None
 
+    def waiting(self) -> None:
+        """The guest is about to wait."""
+        for flush in self.before_waiting:
+            flush()
+
     def sleep_until(self, when: float) -> None:
         """Block until the monotonic time `when`; a trap if the call's deadline comes first."""
+        self.waiting()
         deadline = self.deadline
         if deadline is not None and when > deadline:
             time.sleep(max(0.0, deadline - time.monotonic()))

@@ -87,6 +87,7 @@ def pollable_ready(call: WasiCall, pollable: Pollable) -> bool:
 def pollable_block(call: WasiCall, pollable: Pollable) -> None:
     call.check_deadline()
     if not pollable.ready():
+        call.waiting()
         pollable.block(call)
 
 
@@ -99,6 +100,7 @@ def poll_list(call: WasiCall, pollables: list[Pollable]) -> list[int]:
         ready = [index for index, pollable in enumerate(pollables) if pollable.ready()]
         if ready:
             return ready
+        call.waiting()
         timers = [p.at for p in pollables if isinstance(p, TimerPollable)]
         soonest = min(timers) if timers else None
         waiting = [p for p in pollables if not isinstance(p, TimerPollable)]
