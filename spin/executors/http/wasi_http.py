@@ -77,14 +77,11 @@ class WasiHttpHandler:
             return None
         head = request_head(scope, path, match, self.base)
         first_chunk = message.get("body", b"")
+        more_body = bool(message.get("more_body", False))
         responder = Responder(scope, receive, send, max_body - len(first_chunk), deadline)
+        responder.body_done = not more_body
         try:
-            await self.guest.serve_http(
-                head,
-                first_chunk,
-                bool(message.get("more_body", False)),
-                responder.on_message,
-            )
+            await self.guest.serve_http(head, first_chunk, more_body, responder.on_message)
         except GuestError as err:
             log.error("component %r failed: %s", self.guest.id, err.reason)
             return await responder.failed()
@@ -93,6 +90,8 @@ class WasiHttpHandler:
         except Exception:  # a bug of ours must not take the server down
             log.exception("internal error while handling %s %s", scope["method"], path)
             return await responder.failed()
+        finally:
+            responder.close()
         return responder.status
 
 
@@ -133,12 +132,18 @@ class Responder:
         self._head_request = scope["method"] == "HEAD"
         self.status: int | None = None
         self.ended = False
+        #: the request body has been received whole (then only a disconnect can follow)
+        self.body_done = False
+        self._watcher: asyncio.Task[None] | None = None
+        self._client_gone = False
         self.trailers = scope.get("http_version") in TRAILER_VERSIONS and any(
             name == b"te" and b"trailers" in value.lower() for name, value in scope["headers"]
         )
 
     async def on_message(self, tag: int, value: Any, channel: WorkerChannel) -> Any:
         if tag == wire.BODY:
+            if self._client_gone:
+                raise ClientGone()  # the pool replaces the worker: the guest stops writing
             chunks = channel.take_body_chunks(COALESCE_LIMIT)
             body = b"".join([value, *chunks]) if chunks else value
             await self._send({"type": "http.response.body", "body": body, "more_body": True})
@@ -170,12 +175,25 @@ class Responder:
             headers.append((b"content-length", str(sum(map(len, chunks))).encode()))
         start = {"type": "http.response.start", "status": self.status, "headers": headers}
         await self._send({**start, "trailers": self.trailers})
+        if not ended and self.body_done:
+            self._watcher = asyncio.ensure_future(self._watch_client())
         if ended:
             self.ended = True
             await self._send({"type": "http.response.body", "body": b"".join(chunks)})
         elif chunks:
             body = b"".join(chunks)
             await self._send({"type": "http.response.body", "body": body, "more_body": True})
+
+    async def _watch_client(self) -> None:
+        """While the body streams out: notice the client leaving (hypercorn would otherwise
+        drop what is sent to a closed connection, and the guest would write on)."""
+        while (await self._receive())["type"] != "http.disconnect":
+            pass
+        self._client_gone = True
+
+    def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
 
     async def _body_chunk(self) -> tuple[Any, Any]:
         """The answer to WANT_BODY: (chunk, more), or (None, why) when the guest's read fails."""
@@ -190,7 +208,11 @@ class Responder:
         self._body_left -= len(body)
         if self._body_left < 0:
             return (None, "the request body is over --max-body-size")
-        return (wire.raw(body), bool(message.get("more_body", False)))
+        more = bool(message.get("more_body", False))
+        self.body_done = not more
+        if self.body_done and self.status is not None and not self.ended:
+            self._watcher = asyncio.ensure_future(self._watch_client())
+        return (wire.raw(body), more)
 
     async def _end(self, trailers: list[tuple[str, bytes]] | None) -> None:
         self.ended = True

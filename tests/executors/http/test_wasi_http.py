@@ -236,3 +236,22 @@ def test_the_response_head_does_not_wait_for_a_guest_that_waits(lock: Path) -> N
         wait_for(lambda: "exceeded the 5 s deadline" in executor.stderr(), what="the deadline")
     finally:
         assert executor.stop() == 0, executor.stderr()
+
+
+def test_a_client_leaving_a_download_stops_the_guest(lock: Path) -> None:
+    """10 GB of response, the client reads 5 MB and leaves: the guest is stopped (its worker
+    replaced), the next request is served, and the executor stops at once."""
+    executor = Executor(lock, "--wasm-workers", "1")
+    try:
+        assert executor.wait_ready() == "READY=1", executor.stderr()
+        with httpx.stream("GET", f"{executor.url}/huge/160000", timeout=30) as response:
+            received = 0
+            for chunk in response.iter_raw():
+                received += len(chunk)
+                if received > 5 * MIB:
+                    break
+        assert httpx.get(f"{executor.url}/hello", timeout=60).status_code == 200
+        wait_for(lambda: "client gone" in executor.stderr(), what="the access log line")
+    finally:
+        assert executor.stop() == 0, executor.stderr()
+    assert "grace period" not in executor.stderr()
