@@ -207,6 +207,7 @@ def locked_component(
     config: dict[str, str] | None = None,
     allowed_outbound_hosts: list[str] | None = None,
     key_value_stores: list[str] | None = None,
+    sqlite_databases: list[str] | None = None,
 ):  # -> spin.locked.LockedComponent
     """A locked component whose source is the Wasm file `wasm`."""
     from spin.locked import LockedComponent
@@ -223,6 +224,7 @@ def locked_component(
             "metadata": {
                 "allowed_outbound_hosts": allowed_outbound_hosts or [],
                 "key_value_stores": key_value_stores or [],
+                "databases": sqlite_databases or [],
             },
         }
     )

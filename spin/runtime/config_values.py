@@ -14,6 +14,15 @@ class UnknownKey(Exception):
     """The component has no configuration key of that name."""
 
 
+class ConfigValueError(SpinError):
+    """A key's value cannot be resolved: `kind` is "undefined" (no provider has a variable it
+    needs) or "provider" (a provider failed), as the variables interfaces tell guests."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
 class ComponentConfig:
     """The component's `config` templates, resolved on demand through the app's variables
     (their providers: runtime config, environment, manifest defaults)."""
@@ -25,8 +34,12 @@ class ComponentConfig:
         self._templates = dict(templates)
         self._variables = variables
 
+    def names(self) -> list[str]:
+        return sorted(self._templates)
+
     def get(self, key: str) -> str:
-        """The value of `key`; raises `UnknownKey`, or `SpinError` when a variable has no value."""
+        """The value of `key`; raises `UnknownKey`, or `ConfigValueError` (a SpinError) when a
+        variable has no value."""
         template = self._templates.get(key)
         if template is None:
             raise UnknownKey(key)
@@ -37,4 +50,4 @@ class ComponentConfig:
         try:
             return TEMPLATE.sub(lambda match: self._variables.get(match.group(1)), template)
         except VariableError as err:
-            raise SpinError(f"In {what}: {err.message}") from None
+            raise ConfigValueError(f"In {what}: {err.message}", err.kind) from None

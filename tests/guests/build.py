@@ -37,7 +37,7 @@ SPIN_SDK_VERSION = "3.4.1"
 COMPONENTIZE_PY_VERSION = "0.17.2"
 
 #: The world each app targets; every app not named here is an HTTP app.
-WORLDS = {"redis": "spin-redis"}
+WORLDS = {"redis": "spin-redis", "redis_counter": "spin-redis"}
 DEFAULT_WORLD = "spin-http"
 
 INSTALL_HINT = "run `make install` (the `test` extra installs them into .venv)"

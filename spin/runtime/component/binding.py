@@ -514,6 +514,18 @@ class _Handle(_Conv):
         return {ResourceAny, ResourceHost}
 
 
+class Case:
+    """A value to lower as the case `tag` of a variant, option or result, whatever its payload
+    looks like: the one way to say `err` through a `result<option<T>, E>` (key-value `get`,
+    `wasi:config/store.get`...), whose untagged `ok` case matches every value (see below)."""
+
+    __slots__ = ("payload", "tag")
+
+    def __init__(self, tag: str, payload: Any = None) -> None:
+        self.tag = tag
+        self.payload = payload
+
+
 class _VariantLike(_Conv):
     """variant, option and result, decided as the binding decides.
 
@@ -522,7 +534,8 @@ class _VariantLike(_Conv):
     `object`); otherwise values are bare and the first case whose classes match is chosen.
     So `option<u32>` is `None` or an int, `result<_, E>` is tagged only if E's classes overlap
     `object`, and `result<option<T>, E>` is untagged with an `ok` case that matches every
-    value: its `err` cannot be lowered ("value not valid for this variant"). Kept as is.
+    value: its `err` cannot be lowered ("value not valid for this variant"). Kept as is, but
+    a `Case` names its case outright.
     """
 
     __slots__ = ("_case_classes", "_tagged", "cases", "index")
@@ -563,6 +576,8 @@ class _VariantLike(_Conv):
 
     def lower_case(self, store: Any, val: Any) -> tuple[str, Any]:
         """The case `val` belongs to and its payload as a new boxed C value (or None)."""
+        if isinstance(val, Case):
+            return val.tag, self._boxed(store, self.cases[self.index[val.tag]][1], val.payload)
         tagged = self.tagged()
         if tagged and not isinstance(val, wt.Variant):
             raise TypeError("expected Variant type")
@@ -576,12 +591,16 @@ class _VariantLike(_Conv):
                     continue
             elif not isinstance(val, classes[position]):  # type: ignore[index]
                 continue
-            if conv is None:
-                return name, None
-            raw = Val()
-            conv.lower(store, val.payload if tagged else val, raw)
-            return name, _val_new(ctypes.byref(raw))
+            return name, self._boxed(store, conv, val.payload if tagged else val)
         raise ValueError("value not valid for this variant")
+
+    @staticmethod
+    def _boxed(store: Any, conv: _Conv | None, payload: Any) -> Any:
+        if conv is None:
+            return None
+        raw = Val()
+        conv.lower(store, payload, raw)
+        return _val_new(ctypes.byref(raw))
 
     def lift_case(self, tag: str, boxed: Any) -> Any:
         tagged = self.tagged()

@@ -1,15 +1,14 @@
 """Wasm components: `fermyon:spin/inbound-http`, `fermyon:spin/inbound-redis`, a
 `handle-timer-request` export and any other function export an external trigger names
 (`handle_export`: cron's `handle-cron-event`, MQTT's `handle-message`), with WASI preview 2
-linked.
+and Spin's host interfaces linked. The binding has no component `InstancePre`: each call
+instantiates through the shared linker in a new `Store`, with a `WasiCall` holding the call's
+resources and what Spin's interfaces reach.
 
-Imports the runtime does not provide (Spin's host interfaces) are defined as traps, so the
-component instantiates and only a call to one of them fails. The binding has no component
-`InstancePre`: each call instantiates through the shared linker in a new `Store`.
-
-WASI comes from wasmtime (`add_wasip2`), unless the component also imports interfaces that
-share wasi:io's types and wasmtime does not provide here (wasi:http, as every spin-sdk
-Redis app does, wasi:config, wasi:keyvalue): then all of it comes from the Python host
+WASI comes from wasmtime (`add_wasip2`), and everything else (Spin's host interfaces) from the
+Python registry (`host.link_spin_imports`), unless the component also imports interfaces that
+share wasi:io's types and wasmtime does not provide here (wasi:http, as every spin-sdk Redis app
+does, wasi:config, wasi:keyvalue): then all of it comes from the Python host
 (`spin.runtime.wasi.p2`), since wasi:io's resources cannot be half wasmtime's, half ours.
 """
 
@@ -22,16 +21,17 @@ import wasmtime
 import wasmtime.component as wc
 
 from spin.errors import SpinError
-from spin.runtime.component.host import define_spin_imports
+from spin.runtime.component.host import link_spin_imports
 from spin.runtime.component.values import FunctionCall, ResultConverter
 from spin.runtime.errors import GuestError, HostTrap, take_host_failure
 from spin.runtime.guest import Guest
 from spin.runtime.guest_setup import GuestSetup
+from spin.runtime.host_interfaces import HOST, SpinHost
 from spin.runtime.http import component_registry
 from spin.runtime.http.outgoing import OUTBOUND
 from spin.runtime.http_types import SPIN_METHODS, HttpRequest, HttpResponse
 from spin.runtime.wasi.p2.call import wasi_call
-from spin.runtime.wasi.p2.host import Exit, Trap
+from spin.runtime.wasi.p2.host import Exit, Trap, WasiCall, running
 from spin.runtime.wasi.p2.registry import link
 
 INBOUND_HTTP = ("fermyon:spin/inbound-http", "handle-request")
@@ -72,6 +72,7 @@ class ComponentGuest(Guest):
                 f"as `{INBOUND_HTTP[0]}`, `{INBOUND_REDIS[0]}` or `{TIMER}`): there is nothing "
                 "a trigger can call. Build it with a Spin SDK for the trigger it serves."
             )
+        self._host = SpinHost.for_setup(setup)
         self._linker = wc.Linker(engine.engine)
         imports = compiled.type.imports(engine.engine)
         self._python_wasi = any(name.startswith(PYTHON_WASI_PREFIXES) for name in imports)
@@ -80,7 +81,7 @@ class ComponentGuest(Guest):
                 link(self._linker, compiled, engine.engine, component_registry())
             else:
                 self._linker.add_wasip2()
-                define_spin_imports(self._linker, compiled, engine.engine)
+                link_spin_imports(self._linker, compiled, engine.engine, component_registry())
         except wasmtime.WasmtimeError as err:
             raise SpinError(
                 f"Component {self.id!r} ({component.source_path}) cannot be linked: {err}"
@@ -182,21 +183,27 @@ class ComponentGuest(Guest):
     def _run(self, export: Export, *args: Any) -> Any:
         if self._python_wasi:
             return self._run_on_python_wasi(export, *args)
-        with self._setup.call_output() as output:
+        setup = self._setup
+        with setup.call_output() as output:
+            # WASI is wasmtime's; the call's state serves Spin's interfaces (Python).
+            call = WasiCall(env=setup.env, extensions=self._extensions())
             try:
-                store = self._setup.new_store(output)
-                take_host_failure()
-                instance = self._linker.instantiate(store, self._component)
-                func = instance.get_func(store, export.index)
-                if func is None:
-                    raise GuestError(self.id, "the export disappeared after instantiation")
-                return export.call(store, func, *args)
+                with running(call):
+                    store = setup.new_store(output)
+                    take_host_failure()
+                    instance = self._linker.instantiate(store, self._component)
+                    func = instance.get_func(store, export.index)
+                    if func is None:
+                        raise GuestError(self.id, "the export disappeared after instantiation")
+                    return export.call(store, func, *args)
+            except Trap as trap:  # from one of Spin's interfaces
+                raise GuestError(self.id, str(trap)) from None
             except CALL_FAILURES as err:
-                reason = take_host_failure() or self._setup.limits.explain(err)
+                reason = take_host_failure() or setup.limits.explain(err)
                 raise GuestError(self.id, reason) from None
 
     def _run_on_python_wasi(self, export: Export, *args: Any) -> Any:
-        with wasi_call(self._setup, {OUTBOUND: self._setup.outbound}) as (store, _):
+        with wasi_call(self._setup, self._extensions()) as (store, _):
             try:
                 instance = self._linker.instantiate(store, self._component)
                 func = instance.get_func(store, export.index)
@@ -212,7 +219,11 @@ class ComponentGuest(Guest):
             except CALL_FAILURES as err:
                 raise GuestError(self.id, self._setup.limits.explain(err)) from None
 
+    def _extensions(self) -> dict[str, Any]:
+        return {OUTBOUND: self._setup.outbound, HOST: self._host}
+
     def close(self) -> None:
+        self._host.close()
         self._setup.close()
 
 

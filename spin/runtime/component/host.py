@@ -1,53 +1,36 @@
-"""Host definitions for a component's non-WASI imports (Spin's own interfaces).
+"""Spin's host interfaces for a record-based component whose WASI is wasmtime's own.
 
-WASI preview 2 comes from wasmtime (`add_wasip2`). Spin's interfaces (`fermyon:spin/...`,
-`spin:...`) are not provided by this runtime yet: each imported function is defined as a trap
-whose message names it, and each imported resource as an opaque host resource, so that the
-component instantiates and only a call into one of them fails.
-
-(wasmtime's own "define unknown imports as traps" is not usable here: it does not see through
-WASI's semantic-version matching and would shadow the real WASI with traps.)
+`add_wasip2` provides WASI 0.2 (io, clocks, random, cli, filesystem with the mounted files,
+sockets); every other import (Spin's interfaces: key-value, SQLite, variables, Redis, and the
+ones not offered answering their error values) comes from the Python registry, linked under the
+exact names the component imports. Those interfaces mention no wasi:io type, so they can sit
+beside wasmtime's WASI (a component that imports wasi:http cannot: see `guest`).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import wasmtime
 import wasmtime.component as wc
 
-from spin.runtime.errors import UNAVAILABLE, HostTrap, host_failures
+from spin.runtime.wasi.p2.registry import Registry, link
 
-WASI_PREFIX = "wasi:"
+#: The interfaces wasmtime's `add_wasip2` provides.
+WASMTIME_WASI = (
+    "wasi:io/",
+    "wasi:clocks/",
+    "wasi:random/",
+    "wasi:cli/",
+    "wasi:filesystem/",
+    "wasi:sockets/",
+)
 
 
-def define_spin_imports(
-    linker: wc.Linker, component: wc.Component, engine: wasmtime.Engine
+def link_spin_imports(
+    linker: wc.Linker, component: wc.Component, engine: wasmtime.Engine, registry: Registry
 ) -> None:
-    imports = component.type.imports(engine)
-    with linker.root() as root:
-        for name, item in imports.items():
-            if name.startswith(WASI_PREFIX):
-                continue
-            if isinstance(item.ty, wc.ComponentInstanceType):
-                with root.add_instance(name) as instance:
-                    for export, inner in item.ty.exports(engine).items():
-                        _define(instance, f"{name}#{export}", export, inner.ty)
-            else:
-                _define(root, name, name, item.ty)
+    """Define every import of `component` that wasmtime's WASI does not."""
+    link(linker, component, engine, registry, skip=_wasmtime_provides)
 
 
-def _define(instance: wc.LinkerInstance, full_name: str, name: str, ty: Any) -> None:
-    if isinstance(ty, wc.FuncType):
-        instance.add_func(name, _trap(full_name))
-    elif isinstance(ty, wc.ResourceType):
-        instance.add_resource(name, wc.ResourceType.host(0), lambda store, rep: None)
-
-
-def _trap(name: str) -> Any:
-    def not_provided(store: wasmtime.StoreContext, *args: Any) -> None:
-        reason = f"the host function {name} is {UNAVAILABLE}"
-        host_failures.reason = reason
-        raise HostTrap(reason)
-
-    return not_provided
+def _wasmtime_provides(name: str) -> bool:
+    return name.startswith(WASMTIME_WASI)

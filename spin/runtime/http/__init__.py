@@ -16,8 +16,10 @@ def http_interfaces() -> list[Interface]:
 
 
 def component_registry() -> Registry:
-    """Every host interface the runtime implements in Python: WASI 0.2 and wasi:http."""
+    """Every host interface the runtime implements in Python: WASI 0.2, wasi:http and Spin's
+    own (key-value, SQLite, variables, Redis, and the ones answering their error values)."""
+    from spin.runtime.host_interfaces import spin_interfaces
     from spin.runtime.wasi.p2 import wasi_interfaces
     from spin.runtime.wasi.p2.registry import Registry
 
-    return Registry([*wasi_interfaces(), *http_interfaces()])
+    return Registry([*wasi_interfaces(), *http_interfaces(), *spin_interfaces()])

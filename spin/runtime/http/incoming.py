@@ -23,6 +23,7 @@ from spin.errors import SpinError
 from spin.runtime.errors import GuestError
 from spin.runtime.guest import Guest
 from spin.runtime.guest_setup import GuestSetup
+from spin.runtime.host_interfaces import HOST, SpinHost
 from spin.runtime.http import component_registry
 from spin.runtime.http.exchange import BufferedExchange, HttpExchange, RequestHead
 from spin.runtime.http.outgoing import OUTBOUND
@@ -52,6 +53,7 @@ class WasiHttpGuest(Guest):
         engine = setup.engine.engine
         self.id = setup.component.id
         self._setup = setup
+        self._host = SpinHost.for_setup(setup)
         self._component = compiled
         exports = compiled.type.exports(engine)
         self.exports = frozenset(exports)
@@ -78,7 +80,7 @@ class WasiHttpGuest(Guest):
         setup = self._setup
         outparam = ResponseOutparam(exchange)
         failure: str | None = None
-        with wasi_call(setup, {OUTBOUND: setup.outbound}) as (store, call):
+        with wasi_call(setup, {OUTBOUND: setup.outbound, HOST: self._host}) as (store, call):
             try:
                 self._call_handle(store, call, head, exchange, outparam)
             except Exit as exit_:
@@ -153,4 +155,5 @@ class WasiHttpGuest(Guest):
         raise self._unsupported("handle timer events")
 
     def close(self) -> None:
+        self._host.close()
         self._setup.close()

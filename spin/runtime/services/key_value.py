@@ -49,6 +49,7 @@ class Store(Protocol):
     def exists(self, key: str) -> bool: ...
     def keys(self) -> list[str]: ...
     def increment(self, key: str, delta: int) -> int: ...
+    def swap(self, key: str, expected: bytes | None, value: bytes) -> bool: ...
     def get_many(self, keys: Iterable[str]) -> list[tuple[str, bytes | None]]: ...
     def set_many(self, items: Iterable[tuple[str, bytes]]) -> None: ...
     def delete_many(self, keys: Iterable[str]) -> None: ...
@@ -154,6 +155,20 @@ class SqliteStore:
 
         return self.file.transaction(add)  # type: ignore[return-value]
 
+    def swap(self, key: str, expected: bytes | None, value: bytes) -> bool:
+        """Set `key` to `value` if it still holds `expected` (None: absent); False otherwise."""
+
+        def compare_and_set(connection: sqlite3.Connection) -> bool:
+            row = connection.execute(
+                "SELECT value FROM spin_key_value WHERE store = ? AND key = ?", (self.label, key)
+            ).fetchone()
+            if (bytes(row[0]) if row else None) != expected:
+                return False
+            connection.execute(_UPSERT, (self.label, key, value))
+            return True
+
+        return self.file.transaction(compare_and_set)  # type: ignore[return-value]
+
     def get_many(self, keys: Iterable[str]) -> list[tuple[str, bytes | None]]:
         return [(key, self.get(key)) for key in keys]
 
@@ -213,6 +228,26 @@ class RedisStore:
 
     def increment(self, key: str, delta: int) -> int:
         return int(self._call("incrby", key, delta))  # type: ignore[arg-type]
+
+    def swap(self, key: str, expected: bytes | None, value: bytes) -> bool:
+        """WATCH the key, compare, and set in a MULTI: Redis drops the MULTI (and this returns
+        False) when another client changed the key in between."""
+        import redis
+
+        try:
+            with self._client.pipeline() as pipe:
+                pipe.watch(key)
+                current = pipe.get(key)
+                if (None if current is None else bytes(current)) != expected:
+                    return False
+                pipe.multi()
+                pipe.set(key, value)
+                pipe.execute()
+                return True
+        except redis.WatchError:
+            return False
+        except self._errors as err:
+            raise KeyValueError("other", f"key-value store {self.label!r}: {err}") from None
 
     def get_many(self, keys: Iterable[str]) -> list[tuple[str, bytes | None]]:
         names = list(keys)

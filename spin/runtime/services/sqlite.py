@@ -38,6 +38,9 @@ class SqliteError(Exception):
 class QueryResult:
     columns: list[str]
     rows: list[list[Value]]
+    #: sqlite3's rowid of the last INSERT and the rows the statement changed (0 for a query).
+    last_insert_rowid: int = 0
+    changes: int = 0
 
 
 class Database:
@@ -57,7 +60,7 @@ class Database:
             except sqlite3.DatabaseError as err:
                 raise SqliteError(_kind(err), f"{err}") from None
         columns = [d[0] for d in cursor.description] if cursor.description else []
-        return QueryResult(columns, rows)
+        return QueryResult(columns, rows, cursor.lastrowid or 0, max(cursor.rowcount, 0))
 
     def execute_script(self, script: str) -> None:
         """Statements separated by `;` (the executors' `--sqlite` option and `@file.sql`)."""

@@ -86,13 +86,20 @@ def unversioned(name: str) -> str:
 
 
 def link(
-    linker: wc.Linker, component: wc.Component, engine: wasmtime.Engine, registry: Registry
+    linker: wc.Linker,
+    component: wc.Component,
+    engine: wasmtime.Engine,
+    registry: Registry,
+    skip: Callable[[str], bool] | None = None,
 ) -> ResourceIds:
-    """Define everything `component` imports; returns its resource ids (to make handles)."""
+    """Define everything `component` imports but the names `skip` leaves to another provider
+    (wasmtime's own WASI); returns the component's resource ids (to make handles)."""
     ids = ResourceIds()
     imports = component.type.imports(engine)
     with linker.root() as root:
         for name, item in imports.items():
+            if skip is not None and skip(name):
+                continue
             if isinstance(item.ty, wc.ComponentInstanceType):
                 with root.add_instance(name) as instance:
                     _define_instance(instance, name, item.ty, engine, registry.get(name), ids)

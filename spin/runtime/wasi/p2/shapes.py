@@ -16,6 +16,7 @@ from typing import Any
 import wasmtime
 import wasmtime.component as wc
 
+from spin.runtime.component.binding import Case
 from spin.runtime.wasi.p2.host import Err, Ok, WasiCall
 
 #: host value -> binding value (out) or binding value -> host value (in); None: as it is.
@@ -77,6 +78,7 @@ def out_shaper(ty: Any, ids: ResourceIds) -> Shaper | None:
             out_shaper(ty.ok, ids) if ty.ok is not None else None,
             out_shaper(ty.err, ids) if ty.err is not None else None,
             ty._tagged(),
+            _ok_takes_anything(ty),
         )
     if isinstance(ty, wc.VariantType):
         return _variant_out(_case_shapers(ty.cases, ids, out_shaper), ty._tagged())
@@ -129,7 +131,14 @@ def _option_out(payload: Shaper | None, tagged: bool) -> Shaper | None:
     return shape
 
 
-def _result_out(ok: Shaper | None, err: Shaper | None, tagged: bool) -> Shaper:
+def _ok_takes_anything(ty: wc.ResultType) -> bool:
+    """Whether an untagged result's `ok` case accepts any object (then `err` needs a Case)."""
+    return not ty._tagged() and ty.ok is not None and object in _classes(ty.ok)
+
+
+def _result_out(
+    ok: Shaper | None, err: Shaper | None, tagged: bool, explicit_err: bool = False
+) -> Shaper:
     def shape(call: WasiCall, store: wasmtime.StoreContext, value: Any) -> Any:
         if isinstance(value, Err):
             tag, payload, shaper = "err", value.payload, err
@@ -138,7 +147,9 @@ def _result_out(ok: Shaper | None, err: Shaper | None, tagged: bool) -> Shaper:
             payload = value.value if isinstance(value, Ok) else value
         if shaper is not None and payload is not None:
             payload = shaper(call, store, payload)
-        return wc.Variant(tag, payload) if tagged else payload
+        if tagged:
+            return wc.Variant(tag, payload)
+        return Case(tag, payload) if explicit_err and tag == "err" else payload
 
     return shape
 
