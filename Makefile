@@ -6,7 +6,7 @@ PYTEST_ARGS ?=
 # Options for the demo, e.g. make demo ARGS="--listen 127.0.0.1:3001"
 ARGS ?=
 
-.PHONY: install test lint demo bench bench-supervisor bench-http bench-redis bench-footprint bench-calls clean
+.PHONY: install test lint demo bench bench-supervisor bench-http bench-redis bench-footprint bench-calls bench-kv clean
 
 install: $(VENV)/.installed
 
@@ -29,7 +29,7 @@ lint: install
 demo: install
 	$(BIN)/python examples/demo/run_demo.py $(ARGS)
 
-bench: bench-supervisor bench-http bench-redis bench-footprint bench-calls
+bench: bench-supervisor bench-http bench-redis bench-footprint bench-calls bench-kv
 
 bench-supervisor: install
 	$(BIN)/python bench/supervisor/run.py
@@ -46,6 +46,9 @@ bench-footprint: install
 
 bench-calls: install
 	$(BIN)/python bench/component_calls/run.py
+
+bench-kv: install
+	$(BIN)/python bench/kv/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -26,6 +26,8 @@ from spin.runtime.wasi.p2.registry import Interface
 if TYPE_CHECKING:
     import redis
 
+    from spin.runtime.host_interfaces import SpinHost
+
 fermyon = Interface("fermyon:spin/redis")
 spin3 = Interface("spin:redis/redis")
 
@@ -107,9 +109,9 @@ def errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
-@errors
-def open_connection(call: WasiCall, address: str) -> Connection:
-    host = spin_host(call)
+def client_for(host: SpinHost, address: str) -> redis.Redis:
+    """A connected client for `address` if the component may reach it; RedisFailure (with the
+    interface's error value) otherwise. Shared with Spin 1.x's `outbound-redis`."""
     try:
         url = parse_url(address, SCHEME)
     except InvalidUrl:
@@ -127,7 +129,12 @@ def open_connection(call: WasiCall, address: str) -> Connection:
             url.authority,
         )
         raise RedisFailure(Variant("invalid-address"))
-    return Connection(host.redis.connect(address), address)
+    return host.redis.connect(address)
+
+
+@errors
+def open_connection(call: WasiCall, address: str) -> Connection:
+    return Connection(client_for(spin_host(call), address), address)
 
 
 def execute(call: WasiCall, c: Connection, command: str, arguments: list[Variant]) -> list[Any]:

@@ -1,11 +1,11 @@
 """The host side of Spin 1.x's imports, so that modules built by Spin's 1.x SDKs instantiate.
 
 `spin-config::get-config` answers from the component's configuration,
-`wasi-outbound-http::request` makes the request (`outbound_http`) and `key-value` reads and
-writes the app's stores (`key_value`). `outbound-redis` is not provided by this runtime yet: its
-functions return the interface's error value, so a guest sees a failed call, as under a Spin
-whose runtime configuration denies it. Any other import traps when called, with a message
-naming it.
+`wasi-outbound-http::request` makes the request (`outbound_http`), `key-value` reads and
+writes the app's stores (`key_value`) and `outbound-redis` reaches Redis servers the component
+is allowed (`outbound_redis`). The 1.x interfaces this runtime does not offer (`sqlite`,
+`outbound-pg`, `outbound-mysql`) answer their own error value with a message saying so, as the
+component interfaces do. Any other import traps when called, with a message naming it.
 
 Functions with a compound result take, in this ABI, a last i32 parameter: the address where the
 result goes (`expected<T, E>`: a discriminant byte at 0, the payload at T's/E's alignment).
@@ -26,9 +26,11 @@ from spin.runtime.errors import UNAVAILABLE, HostTrap, host_failures
 from spin.runtime.spin1.abi import GuestMemory
 from spin.runtime.spin1.key_value import key_value_functions
 from spin.runtime.spin1.outbound_http import request_handler
+from spin.runtime.spin1.outbound_redis import redis_functions
 
 if TYPE_CHECKING:
     from spin.runtime.guest_setup import GuestSetup
+    from spin.runtime.host_interfaces import SpinHost
 
 log = logging.getLogger("spin.runtime")
 
@@ -38,30 +40,18 @@ WASI_MODULE = "wasi_snapshot_preview1"
 CONFIG_PROVIDER_ERROR = 0
 CONFIG_INVALID_KEY = 1
 
-#: outbound-redis's `error::error`.
-REDIS_ERROR = 1
-
-#: Offset of the payload in each unavailable function's `expected<T, error>` result, which is
-#: the alignment of its largest case (u8 enums: 1; lists, strings, records: 4; s64: 8).
-REDIS_PAYLOAD_OFFSET = {
-    "publish": 1,
-    "set": 1,
-    "get": 4,
-    "smembers": 4,
-    "execute": 4,
-    "incr": 8,
-    "del": 8,
-    "sadd": 8,
-    "srem": 8,
-}
-
 
 def define_spin1_imports(
-    linker: wasmtime.Linker, module: wasmtime.Module, setup: GuestSetup
+    linker: wasmtime.Linker, module: wasmtime.Module, setup: GuestSetup, host: SpinHost
 ) -> None:
     """Define every non-WASI function import of `module` on `linker`."""
     config = setup.config
-    key_value = key_value_functions(setup.services.key_value, setup.component.key_value_stores)
+    interfaces = {
+        "key-value": key_value_functions(
+            setup.services.key_value, setup.component.key_value_stores
+        ),
+        "outbound-redis": redis_functions(host),
+    }
     for item in module.imports:
         if item.module == WASI_MODULE:
             continue
@@ -71,7 +61,7 @@ def define_spin1_imports(
                 f"Component {config.component_id!r} imports {name}, which is not a function: "
                 "this runtime cannot provide it. Rebuild the component with a Spin SDK."
             )
-        handler = _handler_for(item.module, item.name or "", setup, key_value) or _trap(name)
+        handler = _handler_for(item.module, item.name or "", setup, interfaces) or _trap(name)
         linker.define_func(
             item.module, item.name or "", item.type, _guarded(name, handler), access_caller=True
         )
@@ -79,18 +69,31 @@ def define_spin1_imports(
 
 HostFunction = Callable[..., object]
 
+#: The 1.x functions not offered: (module, name) -> (what, the error payload's offset in the
+#: `expected<T, E>` result, the case carrying a message: pg/mysql `other-error`, sqlite `io`).
+UNAVAILABLE_FUNCTIONS = {
+    ("outbound-pg", "query"): ("PostgreSQL", 4, 5),
+    ("outbound-pg", "execute"): ("PostgreSQL", 8, 5),  # expected<u64, pg-error>
+    ("outbound-mysql", "query"): ("MySQL", 4, 5),
+    ("outbound-mysql", "execute"): ("MySQL", 4, 5),
+    ("sqlite", "open"): ("SQLite for Spin 1.x modules", 4, 4),
+    ("sqlite", "execute"): ("SQLite for Spin 1.x modules", 4, 4),
+}
+
 
 def _handler_for(
-    module: str, name: str, setup: GuestSetup, key_value: dict[str, HostFunction]
+    module: str, name: str, setup: GuestSetup, interfaces: dict[str, dict[str, HostFunction]]
 ) -> HostFunction | None:
     if module == "spin-config" and name == "get-config":
         return _get_config(setup.config)
-    if module == "key-value":
-        return key_value.get(name)
-    if module == "outbound-redis" and name in REDIS_PAYLOAD_OFFSET:
-        return _enum_error(REDIS_PAYLOAD_OFFSET[name], REDIS_ERROR)
+    if module in interfaces:
+        return interfaces[module].get(name)
     if module == "wasi-outbound-http" and name == "request":
         return request_handler(setup.outbound)
+    if (module, name) in UNAVAILABLE_FUNCTIONS:
+        return _unavailable(f"{module}::{name}", *UNAVAILABLE_FUNCTIONS[module, name])
+    if (module, name) == ("sqlite", "close"):
+        return lambda caller, connection: None
     return None
 
 
@@ -112,17 +115,21 @@ def _get_config(config: ComponentConfig) -> HostFunction:
     return get_config
 
 
-def _write_error_string(memory: GuestMemory, ret: int, case: int, message: str) -> None:
-    """Write `err(case(message))` for an error variant whose cases carry a string."""
+def _write_error_string(
+    memory: GuestMemory, ret: int, case: int, message: str, offset: int = 4
+) -> None:
+    """Write `err(case(message))` for an error variant whose cases carry a string, its
+    payload at `offset` (the alignment of the result's largest case)."""
     ptr, size = memory.put_bytes(message.encode())
-    memory.write(ret, struct.pack("<B3xB3xII", 1, case, ptr, size))
+    memory.write(ret, b"\1")
+    memory.write(ret + offset, struct.pack("<B3xII", case, ptr, size))
 
 
-def _enum_error(offset: int, code: int) -> HostFunction:
+def _unavailable(name: str, what: str, offset: int, case: int) -> HostFunction:
+    message = f"{what} ({name}) is {UNAVAILABLE}"
+
     def unavailable(caller: wasmtime.Caller, *args: int) -> None:
-        memory = GuestMemory(caller, caller.get)
-        memory.write(args[-1], bytes([1]))
-        memory.write(args[-1] + offset, bytes([code]))
+        _write_error_string(GuestMemory(caller, caller.get), args[-1], case, message, offset)
 
     return unavailable
 

@@ -15,6 +15,7 @@ from spin.errors import SpinError
 from spin.runtime.errors import GuestError, HostTrap, take_host_failure
 from spin.runtime.guest import COMMAND_ENTRY, Guest, core_module_kind
 from spin.runtime.guest_setup import GuestSetup
+from spin.runtime.host_interfaces import SpinHost
 from spin.runtime.http_types import HttpRequest, HttpResponse
 from spin.runtime.spin1.abi import (
     AbiError,
@@ -59,7 +60,8 @@ class CoreModuleGuest(Guest):
         self._setup = setup
         linker = wasmtime.Linker(engine.engine)
         linker.define_wasi()
-        define_spin1_imports(linker, module, setup)
+        self._host = SpinHost.for_setup(setup)
+        define_spin1_imports(linker, module, setup, self._host)
         try:
             self._pre = linker.instantiate_pre(module)
         except wasmtime.WasmtimeError as err:
@@ -165,6 +167,7 @@ class CoreModuleGuest(Guest):
                 raise GuestError(self.id, reason) from None
 
     def close(self) -> None:
+        self._host.close()
         self._setup.close()
 
 

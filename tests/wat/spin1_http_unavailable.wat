@@ -1,0 +1,80 @@
+;; A Spin 1.x HTTP module calling the 1.x interfaces this runtime does not offer:
+;; outbound-pg query and execute, outbound-mysql execute, sqlite open. Each must answer its
+;; error value. Response: status 200, body = pg query's error message, headers pg, pg-exec,
+;; mysql, sqlite = each error's case as a digit (pg/mysql other-error 5, sqlite io 4), and
+;; is-err = the four discriminants as digits.
+(module
+  (import "outbound-pg" "query" (func $pg_query (param i32 i32 i32 i32 i32 i32 i32)))
+  (import "outbound-pg" "execute" (func $pg_execute (param i32 i32 i32 i32 i32 i32 i32)))
+  (import "outbound-mysql" "execute" (func $mysql_execute (param i32 i32 i32 i32 i32 i32 i32)))
+  (import "sqlite" "open" (func $sqlite_open (param i32 i32 i32)))
+  (memory (export "memory") 1)
+  (global $heap (mut i32) (i32.const 8192))
+  (data (i32.const 16) "postgres://db")
+  (data (i32.const 32) "SELECT 1")
+  (data (i32.const 48) "default")
+  (data (i32.const 64) "pg")
+  (data (i32.const 72) "pg-exec")
+  (data (i32.const 80) "mysql")
+  (data (i32.const 88) "sqlite")
+  (data (i32.const 96) "is-err")
+
+  (func (export "canonical_abi_realloc")
+    (param $old i32) (param $old_size i32) (param $align i32) (param $size i32) (result i32)
+    (local $ptr i32)
+    (local.set $ptr
+      (i32.and (i32.sub (i32.add (global.get $heap) (local.get $align)) (i32.const 1))
+               (i32.sub (i32.const 0) (local.get $align))))
+    (global.set $heap (i32.add (local.get $ptr) (local.get $size)))
+    (if (local.get $old)
+      (then (memory.copy (local.get $ptr) (local.get $old) (local.get $old_size))))
+    (local.get $ptr))
+
+  (func (export "canonical_abi_free") (param i32 i32 i32))
+
+  ;; header entry $i at 1024: name (ptr, len), value: one digit at 1200 + $i, or $len at $at
+  (func $header (param $i i32) (param $name i32) (param $name_len i32) (param $at i32)
+    (param $len i32)
+    (local $entry i32)
+    (local.set $entry (i32.add (i32.const 1024) (i32.mul (local.get $i) (i32.const 16))))
+    (i32.store (local.get $entry) (local.get $name))
+    (i32.store offset=4 (local.get $entry) (local.get $name_len))
+    (i32.store offset=8 (local.get $entry) (local.get $at))
+    (i32.store offset=12 (local.get $entry) (local.get $len)))
+
+  (func $digit (param $at i32) (param $from i32)
+    (i32.store8 (local.get $at) (i32.add (i32.const 48) (i32.load8_u (local.get $from)))))
+
+  (func (export "handle-http-request")
+    (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)
+    (call $pg_query (i32.const 16) (i32.const 13) (i32.const 32) (i32.const 8)
+      (i32.const 0) (i32.const 0) (i32.const 600))
+    (call $pg_execute (i32.const 16) (i32.const 13) (i32.const 32) (i32.const 8)
+      (i32.const 0) (i32.const 0) (i32.const 640))
+    (call $mysql_execute (i32.const 16) (i32.const 13) (i32.const 32) (i32.const 8)
+      (i32.const 0) (i32.const 0) (i32.const 680))
+    (call $sqlite_open (i32.const 48) (i32.const 7) (i32.const 720))
+    ;; case bytes: pg query at 604, pg execute at 648 (u64 ok: payload at 8), mysql at 684,
+    ;; sqlite at 724
+    (call $digit (i32.const 1200) (i32.const 604))
+    (call $digit (i32.const 1201) (i32.const 648))
+    (call $digit (i32.const 1202) (i32.const 684))
+    (call $digit (i32.const 1203) (i32.const 724))
+    (call $digit (i32.const 1210) (i32.const 600))
+    (call $digit (i32.const 1211) (i32.const 640))
+    (call $digit (i32.const 1212) (i32.const 680))
+    (call $digit (i32.const 1213) (i32.const 720))
+    (call $header (i32.const 0) (i32.const 64) (i32.const 2) (i32.const 1200) (i32.const 1))
+    (call $header (i32.const 1) (i32.const 72) (i32.const 7) (i32.const 1201) (i32.const 1))
+    (call $header (i32.const 2) (i32.const 80) (i32.const 5) (i32.const 1202) (i32.const 1))
+    (call $header (i32.const 3) (i32.const 88) (i32.const 6) (i32.const 1203) (i32.const 1))
+    (call $header (i32.const 4) (i32.const 96) (i32.const 6) (i32.const 1210) (i32.const 4))
+    (i32.store16 (i32.const 256) (i32.const 200))
+    (i32.store8 (i32.const 260) (i32.const 1))
+    (i32.store (i32.const 264) (i32.const 1024))
+    (i32.store (i32.const 268) (i32.const 5))
+    (i32.store8 (i32.const 272) (i32.const 1))
+    (i32.store (i32.const 276) (i32.load (i32.const 608)))
+    (i32.store (i32.const 280) (i32.load (i32.const 612)))
+    (i32.const 256))
+)
