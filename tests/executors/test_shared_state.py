@@ -84,18 +84,13 @@ DEADLINE = 60.0
 
 
 def sdk_app(
-    app: Path, manifest: str, apps: dict[str, str], sdk_guest: Callable[[str], Path], cache: Path
-) -> tuple[Path, Path]:
-    """The app's lock and its state dir, whose artefact cache is the tests' shared one (the SDK
-    apps load instead of compiling: 7 s of CPU each)."""
+    app: Path, manifest: str, apps: dict[str, str], sdk_guest: Callable[[str], Path]
+) -> Path:
+    """The SDK apps copied beside the manifest; the lock's path."""
     app.mkdir(parents=True, exist_ok=True)
     for name, file in apps.items():
         shutil.copyfile(sdk_guest(name), app / file)
-    lock = build_app(app, manifest, [])
-    state = app / "state"
-    state.mkdir()
-    (state / "cache").symlink_to(cache)
-    return lock, state
+    return build_app(app, manifest, [])
 
 
 def wait_ready(executor: RunningExecutor) -> None:
@@ -112,10 +107,11 @@ def counter(state: Path, key: str) -> bytes | None:
 
 
 def test_sdk_apps_keep_state_through_the_http_executor_and_a_restart(
-    tmp_path: Path, sdk_guest: Callable[[str], Path], compiled_wasm_cache: Path
+    tmp_path: Path, sdk_guest: Callable[[str], Path], shared_cache_state_dir: Path
 ) -> None:
     apps = {"kv": "kv.wasm", "sqlite": "sqlite.wasm", "variables": "variables.wasm"}
-    lock, state = sdk_app(tmp_path / "app", STATE_APP, apps, sdk_guest, compiled_wasm_cache)
+    lock = sdk_app(tmp_path / "app", STATE_APP, apps, sdk_guest)
+    state = shared_cache_state_dir
     options = ["--state-dir", str(state), "--wasm-timeout", "30"]
     seeded = Executor(
         lock,
@@ -148,12 +144,13 @@ def test_sdk_apps_keep_state_through_the_http_executor_and_a_restart(
 def test_http_requests_and_redis_messages_lose_no_increment(
     tmp_path: Path,
     sdk_guest: Callable[[str], Path],
-    compiled_wasm_cache: Path,
+    shared_cache_state_dir: Path,
     redis_server: RedisServer,
 ) -> None:
     apps = {"kv_atomic": "kv_atomic.wasm", "redis_counter": "redis_counter.wasm"}
     manifest = COUNTER_APP.replace("{address}", redis_server.url)
-    lock, state = sdk_app(tmp_path / "app", manifest, apps, sdk_guest, compiled_wasm_cache)
+    lock = sdk_app(tmp_path / "app", manifest, apps, sdk_guest)
+    state = shared_cache_state_dir
     common = ["--state-dir", str(state), "--wasm-timeout", "30", "--wasm-workers", "2"]
     web = Executor(lock, *common)
     worker = RunningExecutor(

@@ -16,6 +16,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from wasmtime.component import Variant
+
+from spin.runtime.errors import UNAVAILABLE
 from spin.runtime.wasi.p2.host import Trap, WasiCall
 
 if TYPE_CHECKING:
@@ -75,6 +78,12 @@ class SpinHost:
 
     def close(self) -> None:
         self.redis.close()
+
+
+def unavailable(case: str) -> Variant:
+    """The error value of an interface's functions this runtime does not implement (a newer
+    minor version's additions): `case(msg)` rather than a trap."""
+    return Variant(case, f"this function is {UNAVAILABLE}")
 
 
 def spin_host(call: WasiCall) -> SpinHost:

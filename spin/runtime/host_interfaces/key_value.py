@@ -16,16 +16,16 @@ from typing import Any
 
 from wasmtime.component import Variant
 
-from spin.runtime.host_interfaces import spin_host
+from spin.runtime.host_interfaces import spin_host, unavailable
 from spin.runtime.services.key_value import KeyValueError, Store
 from spin.runtime.wasi.p2.host import Err, Resource, WasiCall
 from spin.runtime.wasi.p2.registry import Interface
 
-fermyon = Interface("fermyon:spin/key-value")
-spin3 = Interface("spin:key-value/key-value")
-store_api = Interface("wasi:keyvalue/store")
-atomics = Interface("wasi:keyvalue/atomics")
-batch = Interface("wasi:keyvalue/batch")
+fermyon = Interface("fermyon:spin/key-value", error=unavailable("other"))
+spin3 = Interface("spin:key-value/key-value", error=unavailable("other"))
+store_api = Interface("wasi:keyvalue/store", error=unavailable("other"))
+atomics = Interface("wasi:keyvalue/atomics", error=unavailable("other"))
+batch = Interface("wasi:keyvalue/batch", error=unavailable("other"))
 
 #: The cases every key-value error variant has without a payload.
 SPIN_CASES = ("store-table-full", "no-such-store", "access-denied")

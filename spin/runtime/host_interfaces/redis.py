@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from wasmtime.component import Variant
 
-from spin.runtime.host_interfaces import log, spin_host
-from spin.runtime.outbound.allowed import InvalidUrl, parse_url
+from spin.allowed_hosts.rules import InvalidUrl, parse_url
+from spin.runtime.host_interfaces import log, spin_host, unavailable
 from spin.runtime.wasi.p2.host import Err, Resource, WasiCall
 from spin.runtime.wasi.p2.registry import Interface
 
@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 
     from spin.runtime.host_interfaces import SpinHost
 
-fermyon = Interface("fermyon:spin/redis")
-spin3 = Interface("spin:redis/redis")
+fermyon = Interface("fermyon:spin/redis", error=unavailable("other"))
+spin3 = Interface("spin:redis/redis", error=unavailable("other"))
 
 SCHEME = "redis"
 CONNECT_TIMEOUT = 5.0  # seconds to connect to a server

@@ -14,13 +14,13 @@ from typing import Any
 
 from wasmtime.component import Variant
 
-from spin.runtime.host_interfaces import spin_host
+from spin.runtime.host_interfaces import spin_host, unavailable
 from spin.runtime.services.sqlite import Database, QueryResult, SqliteError, Value
 from spin.runtime.wasi.p2.host import Err, Resource, WasiCall
 from spin.runtime.wasi.p2.registry import Interface
 
-fermyon = Interface("fermyon:spin/sqlite")
-spin3 = Interface("spin:sqlite/sqlite")
+fermyon = Interface("fermyon:spin/sqlite", error=unavailable("io"))
+spin3 = Interface("spin:sqlite/sqlite", error=unavailable("io"))
 
 #: Error cases without a payload; anything else is `io(message)`.
 CASES = ("no-such-database", "access-denied", "invalid-connection", "database-full")

@@ -14,13 +14,13 @@ import re
 from wasmtime.component import Variant
 
 from spin.runtime.config_values import ConfigValueError, UnknownKey
-from spin.runtime.host_interfaces import spin_host
+from spin.runtime.host_interfaces import spin_host, unavailable
 from spin.runtime.wasi.p2.host import Err, WasiCall
 from spin.runtime.wasi.p2.registry import Interface
 
-fermyon = Interface("fermyon:spin/variables")
-spin3 = Interface("spin:variables/variables")
-config_store = Interface("wasi:config/store")
+fermyon = Interface("fermyon:spin/variables", error=unavailable("other"))
+spin3 = Interface("spin:variables/variables", error=unavailable("other"))
+config_store = Interface("wasi:config/store", error=unavailable("io"))
 
 NAME = re.compile(r"[a-z][a-z0-9_]*")
 
