@@ -15,6 +15,7 @@ from spin.executors import INTERNAL_EXECUTORS
 #: Top-level subcommands: name -> "module:click command".
 SUBCOMMANDS: dict[str, str] = {
     "up": "spin.up.command:up_command",
+    "build": "spin.up.build:build_command",
     "plugins": "spin.up.plugins:plugins_group",
 }
 

@@ -28,6 +28,8 @@ from spin.locked import LOCK_FILE_NAME, lock_app, write_lock
 from spin.manifest import AppManifest, load_manifest
 from spin.manifest.select import retain_components
 from spin.supervisor import SupervisorSettings, supervise
+from spin.up.app_source import find_manifest, from_option
+from spin.up.build import build_app
 from spin.up.discovery import find_executors
 from spin.up.executor_env import AppFiles, executor_env
 from spin.up.fingerprint import executor_fingerprints
@@ -37,44 +39,8 @@ from spin.up.supervisor_options import SUPERVISOR_OPTIONS, supervisor_settings
 
 log = logging.getLogger("spin.up.command")
 
-DEFAULT_MANIFEST = "spin.toml"
 #: Where `--exec` locks the app when `--temp` is not given (it cannot clean up after exec).
 EXEC_WORKING_DIR = Path(".spin") / "up"
-
-
-def find_manifest(given: Path | None, cwd: Path | None = None) -> Path:
-    """The manifest to run: `-f` (a file, or a directory with a spin.toml), else the nearest
-    spin.toml in the current directory or a parent directory."""
-    if given is not None:
-        if given.is_file():
-            return given.absolute()
-        if given.is_dir():
-            candidate = given / DEFAULT_MANIFEST
-            if candidate.is_file():
-                return candidate.absolute()
-            raise SpinError(
-                f"The directory {given} has no {DEFAULT_MANIFEST}. Point -f at the manifest "
-                f"file itself (`spin up -f {given}/<name>.toml`) or at the directory that "
-                f"holds the app's {DEFAULT_MANIFEST}."
-            )
-        if given.exists():
-            raise SpinError(f"{given} is neither a file nor a directory: -f needs a manifest.")
-        raise SpinError(
-            f"No such file or directory: {given}. Check the path given to -f/--from; it may "
-            f"be a manifest file or a directory containing {DEFAULT_MANIFEST}."
-        )
-    start = (cwd or Path.cwd()).absolute()
-    for directory in (start, *start.parents):
-        candidate = directory / DEFAULT_MANIFEST
-        if candidate.is_file():
-            if directory != start:
-                click.echo(f"Using {DEFAULT_MANIFEST} from parent directory: {candidate}", err=True)
-            return candidate
-    raise SpinError(
-        f"No {DEFAULT_MANIFEST} found in {start} or any of its parent directories. Run "
-        f"`spin up` in the application's directory, or name the manifest with "
-        f"`spin up -f PATH` (a file, or a directory containing {DEFAULT_MANIFEST})."
-    )
 
 
 def parse_env(values: Sequence[str]) -> dict[str, str]:
@@ -216,15 +182,7 @@ Examples:
     add_help_option=False,
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
 )
-@click.option(
-    "-f",
-    "--from",
-    "manifest_option",
-    type=click.Path(path_type=Path),
-    metavar="PATH",
-    help="The manifest, or a directory containing spin.toml "
-    "(default: ./spin.toml, else the nearest spin.toml in a parent directory).",
-)
+@from_option
 @click.option(
     "-e",
     "--env",
@@ -241,6 +199,13 @@ Examples:
     metavar="DIR",
     help="Working directory for spin.lock (kept). Default: a temporary directory removed on "
     "exit; with --exec, <app dir>/.spin/up.",
+)
+@click.option(
+    "--build",
+    "build_first",
+    is_flag=True,
+    envvar="SPIN_ALWAYS_BUILD",
+    help="Run `spin build` (every component's build command) first; a failed build stops.",
 )
 @click.option(
     "-c",
@@ -266,6 +231,7 @@ def up_command(
     manifest_option: Path | None,
     env_values: tuple[str, ...],
     temp: Path | None,
+    build_first: bool,
     component_ids: tuple[str, ...],
     exec_mode: bool,
     show_help: bool,
@@ -281,6 +247,8 @@ def up_command(
         extra_env = parse_env(env_values)
         settings = supervisor_settings(ctx, supervisor_params)
         manifest_path = find_manifest(manifest_option)
+        if build_first:
+            build_app(manifest_path)
         load = functools.partial(load_selected, manifest_path, component_ids)
         manifest = load()
         if exec_mode:

@@ -15,7 +15,8 @@ import pytest
 from spin.locked import LockedApp, path_from_url
 from spin.manifest import load_manifest
 from spin.supervisor.settings import SupervisorSettings
-from spin.up.command import find_manifest, parse_env, run_supervised
+from spin.up.app_source import find_manifest
+from spin.up.command import parse_env, run_supervised
 from spin.up.launch import LaunchPlan
 from tests.fixtures.up.fakes import install_executor, write_app
 
