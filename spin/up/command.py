@@ -128,29 +128,74 @@ def working_dir_for(temp: Path | None, manifest_path: Path, *, execs: bool) -> P
 
 
 def print_trigger_options(manifest_option: Path | None) -> None:
-    """After `spin up --help`: the options of each executor of the app here, if there is one."""
+    """After `spin up --help`: the options of the app's executors (the app here, or `-f`'s):
+    the ones every executor takes once, then each executor's own."""
     try:
         manifest_path = find_manifest(manifest_option)
         manifest = load_manifest(manifest_path)
         with tempfile.TemporaryDirectory(prefix="spin-up-help-") as scratch:
             files = AppFiles(manifest_path, Path(scratch) / LOCK_FILE_NAME, Path(scratch))
             launches = find_executors(manifest, lambda t: executor_env(files, t))
-            for launch in launches:
-                result = subprocess.run(
-                    [*launch.argv, "--help-args-only"],
-                    env=launch.env,
-                    capture_output=True,
-                    text=True,
-                    timeout=30,
-                    check=False,
-                )
-                click.echo(
-                    f"\nOptions of the {launch.trigger_type} executor ({launch.description}):"
-                )
-                click.echo(result.stdout.rstrip() or "  (it did not list its options)")
+            listed = [(launch, _executor_help(launch)) for launch in launches]
     except (SpinError, OSError, subprocess.TimeoutExpired) as err:
         reason = str(err).splitlines()[0].split(". ")[0]
         click.echo(f"\n(No trigger options listed: {reason}.)")
+        return
+    for title, entries in help_sections(listed):
+        click.echo(f"\n{title}:")
+        click.echo("\n".join(entries) if entries else "  (none)")
+
+
+def _executor_help(launch: ExecutorLaunch) -> str:
+    result = subprocess.run(
+        [*launch.argv, "--help-args-only"],
+        env=launch.env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    return result.stdout
+
+
+def option_entries(help_text: str) -> dict[str, str]:
+    """An executor's option list (click's `Options:` layout) as {option names: its lines},
+    without the `Options:` heading and `-h, --help`."""
+    entries: dict[str, str] = {}
+    key = ""
+    for line in help_text.splitlines():
+        if line.lstrip().startswith("-") and line.startswith("  ") and line[2] == "-":
+            key = line.split("  ")[1].strip()
+            entries[key] = line
+        elif key and line.startswith("   "):
+            entries[key] += "\n" + line
+        else:
+            key = ""
+    entries.pop("-h, --help", None)
+    return entries
+
+
+def help_sections(listed: Sequence[tuple[ExecutorLaunch, str]]) -> list[tuple[str, list[str]]]:
+    """(title, entries) to print from each executor's help: the options all executors take once
+    (when there are several), then each executor's own; a help not in click's layout is shown
+    as it is."""
+    parsed = [(launch, option_entries(text), text) for launch, text in listed]
+    lists = [set(entries) for _, entries, _ in parsed if entries]
+    common = set.intersection(*lists) if len(lists) > 1 else set()
+    sections: list[tuple[str, list[str]]] = []
+    if common:
+        first = next(entries for _, entries, _ in parsed if entries)
+        sections.append(
+            ("Trigger options every executor takes", [first[k] for k in first if k in common])
+        )
+    for launch, entries, text in parsed:
+        title = f"Options of the {launch.trigger_type} executor ({launch.description})"
+        if not entries:
+            sections.append((title, [text.rstrip() or "  (it did not list its options)"]))
+            continue
+        own = [entry for key, entry in entries.items() if key not in common]
+        sections.append((title + (", besides those" if common else ""), own))
+    return sections
 
 
 HELP = """Start the Spin application: one trigger executor per trigger type.

@@ -272,3 +272,40 @@ def test_reload_relocks_into_the_same_working_dir(
     assert second.executors[1].env["SPIN_WORKING_DIR"] == str(working_dir)
     assert locked_names == ["test-app", "edited"]
     assert not working_dir.exists()
+
+
+HTTP_HELP = """Options:
+  -L, --log-dir DIR  Where logs go
+                     (default: none).
+  --listen ADDRESS   Where to listen.
+  -h, --help         Show this message and exit.
+"""
+REDIS_HELP = """Options:
+  -L, --log-dir DIR  Where logs go
+                     (default: none).
+  --max-reconnect-time S  Give up.
+  -h, --help         Show this message and exit.
+"""
+
+
+def test_help_shows_common_options_once_then_each_executors_own() -> None:
+    from spin.up.command import help_sections
+    from spin.up.launch import ExecutorLaunch
+
+    def launch(trigger_type: str) -> ExecutorLaunch:
+        return ExecutorLaunch(trigger_type, ["x"], {}, "internal")
+
+    sections = help_sections(
+        [(launch("http"), HTTP_HELP), (launch("redis"), REDIS_HELP), (launch("odd"), "raw\n")]
+    )
+    rendered = "\n".join(f"{title}:\n" + "\n".join(entries) for title, entries in sections)
+    assert rendered.count("--log-dir") == 1 and "-h, --help" not in rendered
+    assert "Options:" not in rendered
+    assert [title for title, _ in sections] == [
+        "Trigger options every executor takes",
+        "Options of the http executor (internal), besides those",
+        "Options of the redis executor (internal), besides those",
+        "Options of the odd executor (internal)",
+    ]
+    assert sections[1][1] == ["  --listen ADDRESS   Where to listen."]
+    assert sections[3][1] == ["raw"]
