@@ -69,6 +69,20 @@ class Guest(ABC):
     def handle_redis(self, payload: bytes) -> None:
         """Spin 1.x `handle-redis-message` or component `fermyon:spin/inbound-redis`."""
 
+    def handle_redis_batch(self, payloads: list[bytes]) -> list[str | None]:
+        """`handle_redis` for each payload in turn: for each, None or why it failed. One call
+        for many messages: a burst costs the executor one round trip per batch, not per
+        message (its loop has then time to read from Redis as fast as it sends)."""
+        failures: list[str | None] = []
+        for payload in payloads:
+            try:
+                self.handle_redis(payload)
+            except GuestError as err:
+                failures.append(err.reason)
+            else:
+                failures.append(None)
+        return failures
+
     @abstractmethod
     def handle_timer(self) -> None:
         """The `handle-timer-request` export (core module or component)."""

@@ -53,12 +53,15 @@ class ChannelSubscriber:
         *,
         max_reconnect_time: float | None = None,
         backoff: Backoff | None = None,
+        backlog: Callable[[], int] | None = None,
     ) -> None:
         self.address = address
         self.channels = channels
         self.on_message = on_message
         self.max_reconnect_time = math.inf if max_reconnect_time is None else max_reconnect_time
         self.backoff = backoff or Backoff(cap=RECONNECT_BACKOFF_CAP)
+        #: messages received but not yet handed to a component, for the log when Redis hangs up
+        self.backlog = backlog or (lambda: 0)
         self._client: aioredis.Redis | None = None
         self._pubsub: PubSub | None = None
         self._stopping = False
@@ -135,6 +138,18 @@ class ChannelSubscriber:
     async def _reconnect(self, error: BaseException) -> None:
         where = redacted(self.address)
         log.warning("lost the connection to Redis at %s (%s): reconnecting", where, error)
+        waiting = self.backlog()
+        if waiting:
+            log.error(
+                "Redis at %s closed the subscription while %d messages were still waiting to be "
+                "handled here: most likely it dropped this subscriber at its pub/sub output "
+                "buffer limit (`CONFIG GET client-output-buffer-limit`, 32 MB by default) because "
+                "messages arrived faster than the components handled them. Messages published "
+                "until the reconnect are lost; raise the limit, add --wasm-workers, or make the "
+                "handlers faster.",
+                where,
+                waiting,
+            )
         started = time.monotonic()
         attempts = 0
         self.backoff.reset()

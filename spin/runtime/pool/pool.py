@@ -19,6 +19,7 @@ call in flight with a `GuestError` and is replaced. Workers die with the executo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -134,6 +135,12 @@ class PooledGuest:
 
     async def handle_redis(self, payload: bytes) -> None:
         await self._pool.call(self, "handle_redis", (payload,))
+
+    async def handle_redis_batch(self, payloads: list[bytes]) -> list[str | None]:
+        failures: list[str | None] = await self._pool.call(
+            self, "handle_redis_batch", (payloads,), calls=len(payloads)
+        )
+        return failures
 
     async def handle_timer(self) -> None:
         await self._pool.call(self, "handle_timer", ())
@@ -285,7 +292,7 @@ class Worker:
         self.idle_since = 0.0
 
     @classmethod
-    async def start(cls, setup: bytes) -> tuple[Worker, Any]:
+    async def start(cls, setup: bytes, niceness: int = 0) -> tuple[Worker, Any]:
         """Start a worker, send it the setup, and wait for its ready (or failed) message.
 
         Called on the event loop's thread: the worker's PR_SET_PDEATHSIG fires when the
@@ -310,6 +317,9 @@ class Worker:
             raise
         finally:
             theirs.close()
+        if niceness:
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, process.pid, niceness)
         _, channel = await asyncio.get_running_loop().connect_accepted_socket(WorkerChannel, ours)
         worker = cls(process, channel)
         try:
@@ -386,11 +396,13 @@ class WorkerPool:
         size: int,
         max_size: int | None = None,
         max_wait: float | None = None,
+        niceness: int = 0,
     ) -> None:
         self.size = size
         self.max_size = max(size, max_size or size)
         self.guests: dict[str, PooledGuest] = {}
         self._setup = setup
+        self._niceness = niceness
         #: background work (replacing workers, the hang watchdog): plain asyncio tasks, so
         #: that the code using the pool does not run inside a task group of ours
         self._tasks: set[asyncio.Task[None]] = set()
@@ -399,8 +411,7 @@ class WorkerPool:
         self._turns: Turns[Worker] = Turns(self.max_size, max_wait)
         self._turns.on_shortage = self._grow
         self._retire_timer: asyncio.TimerHandle | None = None
-        timeout = config.instance_timeout
-        self._reply_limit = timeout + HANG_MARGIN if timeout is not None else None
+        self._timeout = config.instance_timeout
 
     @property
     def pids(self) -> list[int]:
@@ -418,20 +429,24 @@ class WorkerPool:
         operation: str,
         arguments: tuple[Any, ...],
         on_message: OnMessage | None = None,
+        *,
+        calls: int = 1,
     ) -> Any:
         """Run one operation (a `Guest` method's name) on a worker, waiting in turn if none is
         free for it (see `turns`). A streamed operation's messages before the reply go to
         `on_message`, whose answer (if not None) goes back to the worker. A caller cancelled
         while waiting leaves the queue; cancelled while its call runs, the worker is told to
-        interrupt it (`_abandon`)."""
+        interrupt it (`_abandon`). `calls` is how many guest calls the operation makes (each
+        with its own deadline), for the hang watchdog."""
         message = wire.frame_pieces((guest._index, operation, arguments))
         worker = await self._turns.take(guest._index, guest.id)
         worker.busy = True
         sent = False
         # A timer per call, not a periodic sweep: an idle executor never wakes up for it.
+        reply_limit = self._timeout * calls + HANG_MARGIN if self._timeout is not None else None
         watchdog = (
-            asyncio.get_running_loop().call_later(self._reply_limit, worker.hang_up)
-            if self._reply_limit is not None
+            asyncio.get_running_loop().call_later(reply_limit, worker.hang_up)
+            if reply_limit is not None
             else None
         )
         try:
@@ -449,7 +464,7 @@ class WorkerPool:
             self._turns.forget(guest._index)
             self._replace(worker)
             if worker.hung:
-                reason = f"no answer within {self._reply_limit:g} s: its worker was replaced"
+                reason = f"no answer within {reply_limit:g} s: its worker was replaced"
             else:
                 reason = f"the call was lost: {died} (a new worker is starting)"
             raise GuestError(guest.id, reason) from None
@@ -535,7 +550,7 @@ class WorkerPool:
 
     async def _start_extra(self) -> None:
         try:
-            worker, (tag, value) = await Worker.start(self._setup)
+            worker, (tag, value) = await Worker.start(self._setup, self._niceness)
         except Exception as err:
             log.error("an extra guest worker could not start: %s", err)
             return
@@ -558,7 +573,7 @@ class WorkerPool:
 
         async def start_one() -> None:
             try:
-                outcomes.append(await Worker.start(self._setup))
+                outcomes.append(await Worker.start(self._setup, self._niceness))
             except Exception as err:
                 outcomes.append(err)
 
@@ -606,7 +621,7 @@ class WorkerPool:
         )
         while True:
             try:
-                worker, (tag, value) = await Worker.start(self._setup)
+                worker, (tag, value) = await Worker.start(self._setup, self._niceness)
             except Exception as err:
                 log.error("a replacement guest worker could not start: %s", err)
             else:
@@ -641,9 +656,11 @@ async def open_pool(
     workers: int,
     max_workers: int | None = None,
     max_wait: float | None = None,
+    niceness: int = 0,
 ) -> AsyncIterator[WorkerPool]:
     """Start `workers` worker processes holding `loads` (growing up to `max_workers` while calls
-    wait; a call waits at most `max_wait` s, see `turns`); stop them on exit."""
+    wait; a call waits at most `max_wait` s, see `turns`; workers run at `niceness`, so that
+    the executor's loop wins the CPU from them); stop them on exit."""
     setup = wire.frame(
         (
             config,
@@ -651,7 +668,7 @@ async def open_pool(
             variables or {},
         )
     )
-    pool = WorkerPool(config, setup, max(1, workers), max_workers, max_wait)
+    pool = WorkerPool(config, setup, max(1, workers), max_workers, max_wait, niceness)
     try:
         await pool.start()
         yield pool
