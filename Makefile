@@ -6,7 +6,7 @@ PYTEST_ARGS ?=
 # Options for the demo, e.g. make demo ARGS="--listen 127.0.0.1:3001"
 ARGS ?=
 
-.PHONY: install test lint demo bench bench-supervisor bench-http bench-redis bench-footprint bench-calls bench-kv clean
+.PHONY: install test lint demo bench bench-supervisor bench-http bench-redis bench-footprint bench-calls bench-kv bench-hardening clean
 
 install: $(VENV)/.installed
 
@@ -40,6 +40,10 @@ bench-http: install
 
 bench-redis: install
 	$(BIN)/python bench/redis/run.py
+
+# Issue 10's figures, before (a baseline revision) and after (this tree), in one run.
+bench-hardening: install
+	$(BIN)/python bench/hardening/run.py $(ARGS)
 
 bench-footprint: install
 	$(BIN)/python bench/footprint/run.py
