@@ -103,13 +103,13 @@ def test_manifest_in_a_parent_directory_is_used_and_named(
 
 
 def test_missing_executor(tmp_path: Path, env: dict[str, str]) -> None:
-    write_app(tmp_path / "app", ["cron"])
+    write_app(tmp_path / "app", ["fake"])
     result = spin("up", cwd=tmp_path / "app", env=env)
     assert_clean_failure(
         result,
-        'No trigger executor found for trigger type "cron" (used by components: cron-handler)',
-        "spin-trigger-cron",
-        str(tmp_path / "data" / "plugins" / "trigger-cron" / "trigger-cron"),
+        'No trigger executor found for trigger type "fake" (used by components: fake-handler)',
+        "spin-trigger-fake",
+        str(tmp_path / "data" / "plugins" / "trigger-fake" / "trigger-fake"),
         '"spin.triggers"',
     )
 
@@ -202,13 +202,13 @@ def test_unrecognised_option_fails_before_any_executor_starts(
 def test_everything_after_double_dash_is_a_trigger_option(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
-    install_executor(tmp_path / "bin" / "spin-trigger-cron", [("-e", "--every")])
-    write_app(tmp_path / "app", ["cron"])
+    install_executor(tmp_path / "bin" / "spin-trigger-fake", [("-e", "--every")])
+    write_app(tmp_path / "app", ["fake"])
     result = spin(
         "up", "--restart", "never", "-e", "A=1", "--", "-e", "5s", cwd=tmp_path / "app", env=env
     )
     assert result.returncode == 0, result.stderr
-    assert record(tmp_path, "cron")["argv"][1:] == ["-e", "5s"]
+    assert record(tmp_path, "fake")["argv"][1:] == ["-e", "5s"]
 
 
 def test_component_id_runs_only_that_component_and_its_executor(

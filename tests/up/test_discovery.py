@@ -57,37 +57,37 @@ def test_internal_types_beat_every_other_place(places: dict[str, Path]) -> None:
 
 
 def test_a_plugin_beats_path_and_entry_points(places: dict[str, Path]) -> None:
-    plugin = install_plugin(places["data"], "cron")
-    install_executor(places["bin"] / "spin-trigger-cron")
-    install_entry_point(places["site"], "cron", "fake_executor:main")
-    found = locate_executor("cron")
+    plugin = install_plugin(places["data"], "example")
+    install_executor(places["bin"] / "spin-trigger-example")
+    install_entry_point(places["site"], "example", "fake_executor:main")
+    found = locate_executor("example")
     assert found is not None
     assert found.argv == [str(plugin)]
     assert "plugin" in found.description
 
 
 def test_path_beats_entry_points(places: dict[str, Path]) -> None:
-    program = install_executor(places["bin"] / "spin-trigger-cron")
-    install_entry_point(places["site"], "cron", "fake_executor:main")
-    found = locate_executor("cron")
+    program = install_executor(places["bin"] / "spin-trigger-example")
+    install_entry_point(places["site"], "example", "fake_executor:main")
+    found = locate_executor("example")
     assert found is not None
     assert found.argv == [str(program)]
     assert "PATH" in found.description
 
 
 def test_entry_point_runs_in_a_fresh_interpreter(places: dict[str, Path]) -> None:
-    install_entry_point(places["site"], "cron", "fake_executor:main")
-    found = locate_executor("cron")
+    install_entry_point(places["site"], "example", "fake_executor:main")
+    found = locate_executor("example")
     assert found is not None
-    assert found.argv == [sys.executable, "-m", "spin.up.entry_point", "cron"]
+    assert found.argv == [sys.executable, "-m", "spin.up.entry_point", "example"]
     assert "fake_executor:main" in found.description
 
 
 def test_a_plugin_file_that_is_not_executable_is_skipped(places: dict[str, Path]) -> None:
-    plugin = install_plugin(places["data"], "cron")
+    plugin = install_plugin(places["data"], "example")
     plugin.chmod(0o644)
-    program = install_executor(places["bin"] / "spin-trigger-cron")
-    found = locate_executor("cron")
+    program = install_executor(places["bin"] / "spin-trigger-example")
+    found = locate_executor("example")
     assert found is not None
     assert found.argv == [str(program)]
 
@@ -112,18 +112,18 @@ def test_missing_executors_are_one_error_naming_types_components_and_places(
     places: dict[str, Path], tmp_path: Path
 ) -> None:
     install_executor(places["bin"] / "spin-trigger-found")
-    app = load_manifest(write_app(tmp_path / "app", ["found", "cron", "queue"]))
+    app = load_manifest(write_app(tmp_path / "app", ["found", "example", "queue"]))
     with pytest.raises(SpinError) as err:
         find_executors(app, lambda trigger_type: {})
     message = str(err.value)
-    assert 'trigger type "cron" (used by components: cron-handler)' in message
+    assert 'trigger type "example" (used by components: example-handler)' in message
     assert 'trigger type "queue" (used by components: queue-handler)' in message
     assert '"found"' not in message
-    plugin = places["data"] / "plugins" / "trigger-cron" / "trigger-cron"
+    plugin = places["data"] / "plugins" / "trigger-example" / "trigger-example"
     assert f"Spin plugin {plugin}" in message
-    assert "spin-trigger-cron in PATH" in message
+    assert "spin-trigger-example in PATH" in message
     assert str(places["bin"]) in message
-    assert 'entry point named "cron" in the group "spin.triggers"' in message
+    assert 'entry point named "example" in the group "spin.triggers"' in message
     assert "internal executors of this spin (http, redis)" in message
 
 
@@ -143,7 +143,7 @@ def run_entry_point(site: Path, tmp_path: Path, *args: str) -> subprocess.Comple
         **os.environ,
         "PYTHONPATH": str(site),
         "FAKE_EXECUTOR_OUT": str(tmp_path),
-        "SPIN_TRIGGER_TYPE": "cron",
+        "SPIN_TRIGGER_TYPE": "example",
     }
     return subprocess.run(
         [sys.executable, "-m", "spin.up.entry_point", *args],
@@ -159,11 +159,11 @@ def test_entry_point_callable_main_sees_the_trailing_args(
     places: dict[str, Path], tmp_path: Path
 ) -> None:
     (places["site"] / "fake_executor.py").write_text(FAKE_EXECUTOR.read_text())
-    install_entry_point(places["site"], "cron", "fake_executor:main")
-    result = run_entry_point(places["site"], tmp_path, "cron", "--every", "5s", "-q")
+    install_entry_point(places["site"], "example", "fake_executor:main")
+    result = run_entry_point(places["site"], tmp_path, "example", "--every", "5s", "-q")
     assert result.returncode == 0, result.stderr
-    record = json.loads((tmp_path / "cron.json").read_text())
-    assert record["argv"] == ["spin-trigger-cron", "--every", "5s", "-q"]
+    record = json.loads((tmp_path / "example.json").read_text())
+    assert record["argv"] == ["spin-trigger-example", "--every", "5s", "-q"]
 
 
 def test_entry_point_trigger_executor_class_gets_the_shared_command_line(
@@ -172,14 +172,14 @@ def test_entry_point_trigger_executor_class_gets_the_shared_command_line(
     (places["site"] / "fake_class_trigger.py").write_text(
         "import click\n"
         "from spin.trigger import TriggerExecutor\n\n"
-        "class CronTrigger(TriggerExecutor):\n"
-        "    trigger_type = 'cron'\n"
+        "class ExampleTrigger(TriggerExecutor):\n"
+        "    trigger_type = 'example'\n"
         "    options = [click.Option(['--every'], default='1s')]\n\n"
         "    async def run(self):\n"
         "        return 0\n"
     )
-    install_entry_point(places["site"], "cron", "fake_class_trigger:CronTrigger")
-    result = run_entry_point(places["site"], tmp_path, "cron", "--launch-metadata-only")
+    install_entry_point(places["site"], "example", "fake_class_trigger:ExampleTrigger")
+    result = run_entry_point(places["site"], tmp_path, "example", "--launch-metadata-only")
     assert result.returncode == 0, result.stderr
     flags = json.loads(result.stderr.strip().splitlines()[-1])["all_flags"]
     assert {"short": None, "long": "--every"} in flags
