@@ -246,6 +246,12 @@ Examples:
     "exit; with --exec, <app dir>/.spin/up.",
 )
 @click.option(
+    "--direct-mounts",
+    is_flag=True,
+    help="Accepted as in Spin, and changes nothing yet: files are always mounted from the app "
+    "directory here (Spin copies them into the working directory unless --direct-mounts).",
+)
+@click.option(
     "--build",
     "build_first",
     is_flag=True,
@@ -276,6 +282,7 @@ def up_command(
     manifest_option: Path | None,
     env_values: tuple[str, ...],
     temp: Path | None,
+    direct_mounts: bool,
     build_first: bool,
     component_ids: tuple[str, ...],
     exec_mode: bool,
@@ -287,6 +294,7 @@ def up_command(
         click.echo(ctx.get_help())
         print_trigger_options(manifest_option)
         ctx.exit(0)
+    del direct_mounts  # accepted for Spin's command lines; see its help
     configure_logging()
     with exit_on_error():
         extra_env = parse_env(env_values)

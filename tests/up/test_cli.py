@@ -227,12 +227,15 @@ def test_component_id_runs_only_that_component_and_its_executor(
     assert_clean_failure(result, 'Specified component "nope" not found in application')
 
 
-@pytest.mark.parametrize("flag", ["--temp", "--tmp"])  # --tmp: Spin's alias
-def test_given_working_dir_is_kept(tmp_path: Path, env: dict[str, str], flag: str) -> None:
+@pytest.mark.parametrize(
+    "flags", [["--temp"], ["--tmp", "--direct-mounts"]]
+)  # --tmp: Spin's alias; --direct-mounts: Spin's, accepted
+def test_given_working_dir_is_kept(tmp_path: Path, env: dict[str, str], flags: list[str]) -> None:
     install_executor(tmp_path / "bin" / "spin-trigger-dump")
     write_app(tmp_path / "app", ["dump"])
     work = tmp_path / "work"
-    result = spin("up", "--restart", "never", flag, str(work), cwd=tmp_path / "app", env=env)
+    args = [*flags[1:], flags[0], str(work)]
+    result = spin("up", "--restart", "never", *args, cwd=tmp_path / "app", env=env)
     assert result.returncode == 0, result.stderr
     assert record(tmp_path, "dump")["env"]["SPIN_WORKING_DIR"] == str(work)
     assert LockedApp.from_file(work / "spin.lock").name == "test-app"
