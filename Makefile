@@ -6,7 +6,7 @@ PYTEST_ARGS ?=
 # Options for the demo, e.g. make demo ARGS="--listen 127.0.0.1:3001"
 ARGS ?=
 
-.PHONY: install test lint demo bench bench-supervisor bench-http bench-redis bench-footprint bench-calls bench-kv bench-hardening clean
+.PHONY: install test lint demo bench bench-supervisor bench-http bench-redis bench-footprint bench-calls bench-kv bench-hardening clean bench-mqtt
 
 install: $(VENV)/.installed
 
@@ -29,7 +29,7 @@ lint: install
 demo: install
 	$(BIN)/python examples/demo/run_demo.py $(ARGS)
 
-bench: bench-supervisor bench-http bench-redis bench-footprint bench-calls bench-kv
+bench: bench-supervisor bench-http bench-redis bench-footprint bench-calls bench-kv bench-mqtt
 
 bench-supervisor: install
 	$(BIN)/python bench/supervisor/run.py
@@ -44,6 +44,9 @@ bench-redis: install
 # Issue 10's figures, before (a baseline revision) and after (this tree), in one run.
 bench-hardening: install
 	$(BIN)/python bench/hardening/run.py $(ARGS)
+
+bench-mqtt: install
+	$(BIN)/python bench/mqtt/run.py
 
 bench-footprint: install
 	$(BIN)/python bench/footprint/run.py
