@@ -62,8 +62,10 @@ class Cron:
             task_status.started()
             tick = self.clock.next_after(time.time())
             while True:
-                with anyio.move_on_after(max(0.0, tick - time.time())):
-                    await stopping.wait()
+                # Against the wall clock each time round: the wait runs on the monotonic one.
+                while (delay := tick - time.time()) > 0 and not stopping.is_set():
+                    with anyio.move_on_after(delay):
+                        await stopping.wait()
                 if stopping.is_set():
                     return
                 due, missed, tick = self.clock.catch_up(tick, time.time())

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,7 @@ EXPORT = "handle-message"
 MAX_BACKOFF = 30
 #: Messages received but not yet handled, per trigger; beyond it Paho's thread waits.
 BUFFER = 256
+STREAM_GONE = (anyio.ClosedResourceError, anyio.BrokenResourceError)
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ class Subscription:
     def _to_loop(self, function: Any, *args: Any) -> None:
         # When the executor is stopping the loop may be gone: an unacknowledged message comes
         # again in the next session.
-        with contextlib.suppress(RuntimeError, anyio.ClosedResourceError):
+        with contextlib.suppress(RuntimeError, CancelledError, *STREAM_GONE):
             anyio.from_thread.run(function, *args, token=self.token)
 
     def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, code: Any, _p: Any) -> None:
@@ -207,6 +209,7 @@ class MqttTrigger(TriggerExecutor):
                     subscription.subscribed.set()  # as does the wait for readiness
         finally:
             for subscription in subscriptions:
+                subscription.receive.close()  # frees Paho's thread if it waits on a full buffer
                 await anyio.to_thread.run_sync(subscription.stop)
 
     async def _ready_once_subscribed(self, subscriptions: list[Subscription]) -> None:
