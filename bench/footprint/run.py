@@ -9,13 +9,14 @@ Subjects, each started alone on the same machine in one run:
   with its own Redis server on a free port.
 
 Measured once each subject answers and has settled (the demo's timer runs its guest every 2 s,
-so its "idle" CPU is that work, shown per process): the processes of its tree (with the title
-each shows in `ps`), their RSS and PSS (PSS shares a page's cost among the processes that map
-it, so the sum is the tree's real memory), the CPU the whole tree used over an idle period
-(`--idle-seconds`, default 30), and the latency of the first HTTP request after that idle
-period against the median of warm ones. Printed: one table per subject, then a summary with
-the ratio to the baseline and the issue's targets (tree <= 120 MB PSS, supervisor <= 24 MB RSS,
-idle CPU 0, first request after idle <= 2x a warm one).
+so its "idle" CPU is that work, shown per process): the processes of its tree at the end of the
+idle period (with the title each shows in `ps`; guest workers idle for `--wasm-idle-timeout`,
+default 30 s, have exited by then if the period is long enough), their RSS and PSS (PSS shares
+a page's cost among the processes that map it, so the sum is the tree's real memory), the CPU
+the whole tree used over an idle period (`--idle-seconds`, default 30), and the latency of the
+first HTTP request after that idle period against the median of warm ones. Printed: one table
+per subject, then a summary with the ratio to the baseline and the issue's targets (tree <= 120
+MB PSS, supervisor <= 24 MB RSS, idle CPU 0, first request after idle <= 2x a warm one).
 
     .venv/bin/python bench/footprint/run.py [--idle-seconds 30] [--settle 5]
 """
@@ -103,14 +104,16 @@ def measure(subject: Subject, idle_seconds: float, settle: float) -> Footprint:
     wait_for(lambda: answers(subject.url), timeout=120, what=f"{subject.name} to answer")
     request_ms(subject.url)  # the first request ever (compiles, starts workers): not measured
     time.sleep(settle)  # let start-up work (caches, lazy workers) finish before measuring
-    processes = subject.processes()
-    cpu_before = [cpu_seconds(p) for p in processes]
+    cpu_before = {p.pid: cpu_seconds(p) for p in subject.processes()}
     time.sleep(idle_seconds)  # the measured idle period itself
     rows = []
-    for process, before in zip(processes, cpu_before, strict=True):
-        info = process.memory_full_info()
-        idle = cpu_seconds(process) - before
-        rows.append((title(process), info.rss / MIB, info.pss / MIB, idle))
+    # Listed again at the end: idle guest workers exit during the period (--wasm-idle-timeout)
+    # and one may start (the timer's); a process that started meanwhile counts all its CPU.
+    for process in subject.processes():
+        with suppress(psutil.NoSuchProcess):
+            info = process.memory_full_info()
+            idle = cpu_seconds(process) - cpu_before.get(process.pid, 0.0)
+            rows.append((title(process), info.rss / MIB, info.pss / MIB, idle))
     idle_cpu = sum(row[3] for row in rows)
     first = request_ms(subject.url)
     warm = statistics.median(request_ms(subject.url) for _ in range(WARM_REQUESTS))

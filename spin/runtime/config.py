@@ -55,12 +55,16 @@ class RuntimeOptions:
     wasm_timeout: float = DEFAULT_INSTANCE_TIMEOUT
     #: MiB of linear memory per instance; None (or 0) means no limit
     wasm_memory_limit: float | None = None
-    #: guest worker processes; None means one per CPU
+    #: guest worker processes started on demand; None means one per CPU
     wasm_workers: int | None = None
-    #: what the pool may grow to while calls wait; None means twice `wasm_workers`
+    #: what the pool may grow to for calls held out by others; None means twice `wasm_workers`
     wasm_workers_max: int | None = None
     #: MiB one call may write to stdout and stderr; 0 means no limit
     wasm_output_limit: float = DEFAULT_OUTPUT_LIMIT_MB
+    #: guest workers kept running while idle; None means the executor's own choice
+    wasm_workers_min: int | None = None
+    #: seconds a guest worker beyond `wasm_workers_min` may stay idle before it exits
+    wasm_idle_timeout: float = 30.0
 
 
 RUNTIME_OPTIONS: list[click.Option] = [
@@ -97,7 +101,8 @@ RUNTIME_OPTIONS: list[click.Option] = [
         envvar="SPIN_WASM_WORKERS",
         default=None,
         metavar="N",
-        help="Worker processes that run guest calls (default: one per CPU).",
+        help="Worker processes that run guest calls, started as calls wait for one "
+        "(default: one per CPU).",
     ),
     click.Option(
         ["--wasm-workers-max"],
@@ -105,6 +110,24 @@ RUNTIME_OPTIONS: list[click.Option] = [
         envvar="SPIN_WASM_WORKERS_MAX",
         default=None,
         metavar="N",
-        help="Worker processes the pool may grow to while calls wait (default: 2x --wasm-workers).",
+        help="Worker processes the pool may grow to while other components' calls hold every "
+        "one (default: 2x --wasm-workers).",
+    ),
+    click.Option(
+        ["--wasm-workers-min"],
+        type=click.IntRange(min=0),
+        envvar="SPIN_WASM_WORKERS_MIN",
+        default=None,
+        metavar="N",
+        help="Worker processes kept running while idle (default: 1 for HTTP, 0 for others).",
+    ),
+    click.Option(
+        ["--wasm-idle-timeout"],
+        type=click.FloatRange(min=0),
+        envvar="SPIN_WASM_IDLE_TIMEOUT",
+        default=RuntimeOptions.wasm_idle_timeout,
+        show_default=True,
+        metavar="SECONDS",
+        help="A guest worker idle this long exits (down to --wasm-workers-min).",
     ),
 ]

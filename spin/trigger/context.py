@@ -136,6 +136,16 @@ class TriggerContext:
         workers = self.wasm_workers()
         return max(workers, self.runtime_options.wasm_workers_max or 2 * workers)
 
+    def wasm_workers_min(self, default: int) -> int:
+        """`--wasm-workers-min`, else the executor's `default`: guest workers kept while idle
+        (the rest start as calls wait for one)."""
+        chosen = self.runtime_options.wasm_workers_min
+        return default if chosen is None else chosen
+
+    def wasm_idle_timeout(self) -> float:
+        """`--wasm-idle-timeout`: how long a guest worker may stay idle before it exits."""
+        return self.runtime_options.wasm_idle_timeout
+
     def notify_ready(self) -> None:
         """Tell whoever started us (spin up, systemd) that the trigger is serving."""
         if notify("READY=1"):

@@ -128,7 +128,7 @@ async def test_calls_run_concurrently_in_different_workers_and_queue_beyond(
 ) -> None:
     wait, go = waiting_guest(tmp_path)
     async with pool_of([wait], workers=2) as pool:
-        assert len(pool.pids) == 2
+        assert len(pool.pids) == 1  # the second starts when a call waits for it
         guest = pool.guests[wait.component.id]
         answers: list[bytes] = []
 
@@ -138,7 +138,8 @@ async def test_calls_run_concurrently_in_different_workers_and_queue_beyond(
         async with anyio.create_task_group() as calls:
             for _ in range(3):
                 calls.start_soon(call)
-            await until(lambda: pool.busy_pids == pool.pids, "both workers busy")
+            await until(lambda: len(pool.busy_pids) == 2, "both workers busy")
+            assert len(pool.pids) == 2
             assert answers == []  # the third call waits for a worker
             go.touch()
         assert answers == [b"Content-Type: text/plain\n\ndone\n"] * 3
@@ -289,12 +290,10 @@ async def test_a_call_that_waits_past_the_bound_is_a_queue_timeout(tmp_path: Pat
         calls.cancel_scope.cancel()
 
 
-async def test_the_pool_grows_while_calls_wait_and_shrinks_when_idle(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(pool_module, "RETIRE_AFTER", 0.5)
+async def test_the_pool_grows_while_calls_wait_and_shrinks_when_idle(tmp_path: Path) -> None:
     loop, hello = load(tmp_path, "loop_forever"), load(tmp_path, "spin1_http_hello")
-    async with pool_of([loop, hello], workers=1, timeout=30, max_workers=3) as pool:
+    sizing = {"max_workers": 3, "idle_timeout": 0.5}
+    async with pool_of([loop, hello], workers=1, timeout=30, **sizing) as pool:
         async with anyio.create_task_group() as calls:
             calls.start_soon(looping, pool, loop.component.id)
             await until(lambda: len(pool.busy_pids) == 1, "a looping call running")
@@ -304,8 +303,50 @@ async def test_the_pool_grows_while_calls_wait_and_shrinks_when_idle(
         await until(lambda: len(pool.pids) == 1, "the extra workers to retire")
 
 
+async def test_workers_start_on_demand_up_to_the_bound(tmp_path: Path) -> None:
+    # Before: every worker started with the pool (the demo: 6 workers, ~135 MB of PSS, idle).
+    wait, go = waiting_guest(tmp_path)
+    async with pool_of([wait], workers=3, warm_workers=0) as pool:
+        assert len(pool.pids) == 1  # the one that checked that the app loads
+        guest = pool.guests[wait.component.id]
+        async with anyio.create_task_group() as calls:
+            for _ in range(5):
+                calls.start_soon(guest.run_command, ["/"], {}, b"")
+            await until(lambda: len(pool.busy_pids) == 3, "three workers busy")
+            assert len(pool.pids) == 3  # the bound: two calls wait instead
+            go.touch()
+
+
+async def test_an_idle_worker_exits_and_the_next_call_starts_one(tmp_path: Path) -> None:
+    hello = load(tmp_path, "spin1_http_hello")
+    async with pool_of([hello], workers=2, warm_workers=0, idle_timeout=0.2) as pool:
+        (first,) = pool.pids
+        await until(lambda: not pool.pids and gone(first), "the idle worker to exit")
+        with anyio.fail_after(DEADLINE):
+            assert (await pool.guests[hello.component.id].handle_http(HELLO)).status == 200
+        assert len(pool.pids) == 1 and pool.pids != [first]
+
+
+async def test_the_warm_worker_stays_when_the_others_exit(tmp_path: Path) -> None:
+    wait, go = waiting_guest(tmp_path)
+    async with pool_of([wait], workers=2, warm_workers=1, idle_timeout=0.2) as pool:
+        guest = pool.guests[wait.component.id]
+        async with anyio.create_task_group() as calls:
+            for _ in range(2):
+                calls.start_soon(guest.run_command, ["/"], {}, b"")
+            await until(lambda: len(pool.busy_pids) == 2, "two workers busy")
+            go.touch()
+        await until(lambda: len(pool.pids) == 1, "the second worker to exit")
+        warm = pool.pids
+        # A negative cannot be polled for: give it five idle timeouts to go (it must not).
+        await anyio.sleep(1.0)
+        assert pool.pids == warm and not gone(warm[0])
+        assert await guest.run_command(["/"], {}, b"")
+
+
 async def test_workers_are_gone_once_the_pool_closes(tmp_path: Path) -> None:
-    async with pool_of([load(tmp_path, "spin1_http_hello")], workers=3) as pool:
+    hello = load(tmp_path, "spin1_http_hello")
+    async with pool_of([hello], workers=3, warm_workers=3) as pool:
         pids = pool.pids
         assert len(pids) == 3
         assert all(psutil.Process(pid).ppid() == os.getpid() for pid in pids)
@@ -337,7 +378,7 @@ def test_workers_die_with_a_sigkilled_executor(tmp_path: Path) -> None:
     try:
         assert executor.wait_ready() == "READY=1"
         workers = psutil.Process(executor.process.pid).children()
-        assert len(workers) == 2
+        assert len(workers) == 1  # the warm one: the other starts when a request waits
         # Each says what it is in `ps` (setproctitle): its executor, then its role.
         assert {" ".join(w.cmdline()).strip() for w in workers} == {
             "spin http executor: guest worker"

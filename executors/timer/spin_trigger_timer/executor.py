@@ -131,6 +131,10 @@ class TimerTrigger(TriggerExecutor):
             loads,
             app.variables,
             workers=self.context.wasm_workers(),
+            # A timer's runs are seconds apart at least: none is kept warm, and a worker that
+            # runs often enough simply never goes idle for long.
+            warm_workers=self.context.wasm_workers_min(0),
+            idle_timeout=self.context.wasm_idle_timeout(),
         ) as pool:
             for schedule in schedules:
                 check_timer_export(schedule, pool.guests[schedule.component_id])

@@ -217,10 +217,14 @@ async def serve(context: TriggerContext) -> int:
             workers=context.wasm_workers(),
             max_workers=context.wasm_workers_max(),
             max_wait=config.max_queue_wait,
+            # One stays warm: the first request after a quiet period does not wait ~0.5 s
+            # for a worker to start.
+            warm_workers=context.wasm_workers_min(1),
+            idle_timeout=context.wasm_idle_timeout(),
         ) as pool:
             handlers = make_handlers(context, pool, base, config.max_body_size)
             announce(config, sock, router, context)
-            log.info("guest calls run in %d worker processes", pool.size)
+            log.info("guest calls run in up to %d worker processes, started on demand", pool.size)
             sock.listen(hyper.backlog)
             hyper.bind = [f"fd://{sock.detach()}"]  # hypercorn owns the socket from here
             asgi = SpinHttpApp(

@@ -46,6 +46,10 @@ async def serve(context: TriggerContext) -> int:
         workers=context.wasm_workers(),
         max_workers=context.wasm_workers_max(),
         niceness=WORKER_NICENESS,
+        # None kept warm: a message after a quiet period may wait for a worker to start
+        # (about 1 s), which a subscriber can afford; an idle executor then holds no worker.
+        warm_workers=context.wasm_workers_min(0),
+        idle_timeout=context.wasm_idle_timeout(),
     ) as pool:
         for guest in pool.guests.values():
             _check_handles_redis(guest)

@@ -2,11 +2,17 @@
 
 A guest call makes many small ctypes calls into wasmtime, each of which releases and re-takes
 the GIL; on a worker thread of the executor those hand-offs fought the event loop for the
-interpreter and cost more CPU than the Wasm itself. So the pool keeps N single-threaded worker
-processes (`worker`), each with its own `Runtime` holding the same components (loaded in
-parallel; the compiled-artefact cache makes that a deserialisation). A call goes to an idle
-worker over its socket and is awaited without blocking the loop; calls queue when every worker
-is busy, and one slow guest occupies one worker, not the server.
+interpreter and cost more CPU than the Wasm itself. So the pool runs single-threaded worker
+processes (`worker`), each with its own `Runtime` holding the same components (the
+compiled-artefact cache makes loading them a deserialisation). A call goes to an idle worker
+over its socket and is awaited without blocking the loop; calls queue when every worker is
+busy, and one slow guest occupies one worker, not the server.
+
+Workers start on demand: the pool starts `warm` of them (at least one, which checks that the
+app loads), starts another whenever a call has to wait, up to `workers`, and lets a worker that
+stayed idle for `idle_timeout` exit, down to `warm`. Each worker is ~20 MB of PSS, so an idle
+app costs one (HTTP, whose first request after a quiet period must not wait for a worker to
+start) or none (Redis, timers) per executor instead of one per CPU.
 
     async with open_pool(RuntimeConfig(...), loads, variables, workers=4) as pool:
         response = await pool.guests["hello"].handle_http(request)
@@ -59,8 +65,10 @@ RESPAWN_DELAY = 1.0
 EXIT_WAIT = 5.0
 #: How long a worker may take to interrupt an abandoned call before it is replaced instead.
 CANCEL_WAIT = 2.0
-#: How long a worker beyond the pool's initial size may stay idle before it is stopped.
-RETIRE_AFTER = 30.0
+#: How long a worker beyond the pool's `warm` ones may stay idle before it exits, by default
+#: (`--wasm-idle-timeout`): long enough that steady traffic keeps its workers, short enough
+#: that a burst's extra ~20 MB each are given back within a minute.
+IDLE_TIMEOUT = 30.0
 #: A raw buffer is handed to the socket this much at a time, as it drains: the transport
 #: copies what the socket does not take at once, so it never holds more than this of a body.
 WRITE_SLICE = 1024 * 1024
@@ -384,9 +392,11 @@ class Worker:
 class WorkerPool:
     """The worker processes of one executor and the guests they all hold.
 
-    It starts with `size` workers and grows, one worker at a time, up to `max_size` while calls
-    have to wait for one; a worker beyond `size` that has been idle for RETIRE_AFTER is stopped.
-    Which waiting call gets a free worker is `turns.Turns`' decision.
+    It starts with `warm` workers (at least one) and grows, one worker at a time, while calls
+    have to wait for one: up to `size` for any call, and on up to `max_size` for a call whose
+    component runs nothing (the others' calls hold every worker). A worker beyond `warm` that
+    has been idle for `idle_timeout` is stopped. Which waiting call gets a free worker is
+    `turns.Turns`' decision.
     """
 
     def __init__(
@@ -397,9 +407,13 @@ class WorkerPool:
         max_size: int | None = None,
         max_wait: float | None = None,
         niceness: int = 0,
+        warm: int = 1,
+        idle_timeout: float = IDLE_TIMEOUT,
     ) -> None:
         self.size = size
         self.max_size = max(size, max_size or size)
+        self.warm = min(max(0, warm), self.max_size)
+        self.idle_timeout = idle_timeout
         self.guests: dict[str, PooledGuest] = {}
         self._setup = setup
         self._niceness = niceness
@@ -513,38 +527,52 @@ class WorkerPool:
         worker.channel.on_lost = lambda: self._lost_while_idle(worker)
 
     def _lost_while_idle(self, worker: Worker) -> None:
-        """An idle worker died (a busy one fails its call, which replaces it): replace it."""
-        if worker in self._turns.idle:
-            self._turns.idle.remove(worker)
+        """An idle worker died (a busy one fails its call, which replaces it): replace it if
+        the pool needs it to stay warm, else just let it go."""
+        if worker not in self._turns.idle:
+            return
+        self._turns.idle.remove(worker)
+        if len(self._workers) - 1 + self._starting < self.warm:
             self._replace(worker)
+            return
+        self._workers.discard(worker)
+        log.warning("idle guest worker %d is gone (%s)", worker.process.pid, worker.describe_exit())
+        self._in_background(worker.close())
 
     def _release(self, worker: Worker, guest: int | None) -> None:
-        self._turns.put(worker, guest)
-        if len(self._workers) > self.size and self._retire_timer is None:
-            self._retire_timer = asyncio.get_running_loop().call_later(
-                RETIRE_AFTER, self._retire_idle
-            )
         worker.idle_since = time.monotonic()
+        self._turns.put(worker, guest)
+        if len(self._workers) > self.warm and self._retire_timer is None:
+            self._retire_timer = asyncio.get_running_loop().call_later(
+                self.idle_timeout, self._retire_idle
+            )
 
     def _retire_idle(self) -> None:
-        """Stop the workers beyond `size` that stayed idle for RETIRE_AFTER."""
+        """Stop the workers beyond `warm` that stayed idle for `idle_timeout`; look again when
+        the next one would have."""
         self._retire_timer = None
         now = time.monotonic()
-        for worker in list(self._turns.idle):
-            if len(self._workers) <= self.size:
+        for worker in sorted(self._turns.idle, key=lambda w: w.idle_since):
+            if len(self._workers) <= self.warm or now - worker.idle_since < self.idle_timeout:
                 break
-            if now - worker.idle_since >= RETIRE_AFTER:
-                self._turns.idle.remove(worker)
-                self._workers.discard(worker)
-                self._in_background(worker.close())
-        if len(self._workers) > self.size:
+            self._turns.idle.remove(worker)
+            self._workers.discard(worker)
+            log.debug(
+                "guest worker %d idle for %g s: stopping it", worker.process.pid, self.idle_timeout
+            )
+            self._in_background(worker.close())
+        if len(self._workers) > self.warm:
+            idle = [w.idle_since for w in self._turns.idle]
+            due = min(idle) + self.idle_timeout - now if idle else self.idle_timeout
             self._retire_timer = asyncio.get_running_loop().call_later(
-                RETIRE_AFTER, self._retire_idle
+                max(due, 0.01), self._retire_idle
             )
 
-    def _grow(self) -> None:
-        """A call is waiting for want of a free worker: start one more, up to `max_size`."""
-        if len(self._workers) + self._starting < self.max_size:
+    def _grow(self, starved: bool) -> None:
+        """A call has to wait for want of a free worker: start one more, up to `size`, or up
+        to `max_size` when the call's component runs nothing (others hold every worker)."""
+        count = len(self._workers) + self._starting
+        if count < self.size or (starved and count < self.max_size):
             self._starting += 1
             self._in_background(self._start_extra())
 
@@ -560,15 +588,16 @@ class WorkerPool:
             log.error("an extra guest worker could not load the app: %s", value)
             await worker.close()
             return
-        log.info("calls are waiting: started guest worker %d", worker.process.pid)
+        log.debug("calls are waiting: started guest worker %d", worker.process.pid)
         self._add(worker)
         self._release(worker, None)
 
     # -- starting and replacing workers ---------------------------------------------------
 
     async def start(self) -> None:
-        """Start every worker at once; return when all are ready. SpinError if the components
-        cannot be loaded (the message is the runtime's, from the first worker to say so)."""
+        """Start the warm workers (at least one) at once; return when all are ready. SpinError
+        if the components cannot be loaded (the message is the runtime's, from the first worker
+        to say so)."""
         outcomes: list[tuple[Worker, Any] | BaseException] = []
 
         async def start_one() -> None:
@@ -578,7 +607,7 @@ class WorkerPool:
                 outcomes.append(err)
 
         async with anyio.create_task_group() as starting:
-            for _ in range(self.size):
+            for _ in range(max(1, self.warm)):
                 starting.start_soon(start_one)
         problem = None
         for outcome in outcomes:
@@ -657,10 +686,14 @@ async def open_pool(
     max_workers: int | None = None,
     max_wait: float | None = None,
     niceness: int = 0,
+    warm_workers: int = 1,
+    idle_timeout: float = IDLE_TIMEOUT,
 ) -> AsyncIterator[WorkerPool]:
-    """Start `workers` worker processes holding `loads` (growing up to `max_workers` while calls
-    wait; a call waits at most `max_wait` s, see `turns`; workers run at `niceness`, so that
-    the executor's loop wins the CPU from them); stop them on exit."""
+    """A pool of worker processes holding `loads`: `warm_workers` (at least one) started now,
+    more while calls wait, up to `workers` (`max_workers` for a component the others' calls
+    hold out); those beyond `warm_workers` exit once idle for `idle_timeout` s. A call waits
+    at most `max_wait` s (see `turns`). Workers run at `niceness`, so that the executor's loop
+    wins the CPU from them. Every worker is stopped on exit."""
     setup = wire.frame(
         (
             config,
@@ -668,7 +701,16 @@ async def open_pool(
             variables or {},
         )
     )
-    pool = WorkerPool(config, setup, max(1, workers), max_workers, max_wait, niceness)
+    pool = WorkerPool(
+        config,
+        setup,
+        max(1, workers),
+        max_workers,
+        max_wait,
+        niceness,
+        warm_workers,
+        idle_timeout,
+    )
     try:
         await pool.start()
         yield pool

@@ -43,8 +43,9 @@ class Turns(Generic[W]):
         self._waiting: dict[int, deque[asyncio.Future[W]]] = {}
         self._order: deque[int] = deque()  # guests with waiting calls, in turn
         self._running: Counter[int] = Counter()
-        #: told when the last idle worker is taken, or a call under its guest's limit waits
-        self.on_shortage: Callable[[], None] | None = None
+        #: told when a call under its guest's limit has to wait, with whether its guest runs
+        #: no call at all (starved by the others' calls)
+        self.on_shortage: Callable[[bool], None] | None = None
 
     @property
     def waiting(self) -> int:
@@ -58,17 +59,17 @@ class Turns(Generic[W]):
         limit, else in turn. Every worker taken is handed back with `put` or `forget`."""
         if self.idle and self._running[guest] < self.guest_limit:
             self._running[guest] += 1
-            worker = self.idle.pop()
-            if not self.idle and self.on_shortage is not None:
-                self.on_shortage()  # the next call would wait: have a worker ready for it
-            return worker
+            # No worker is started ahead of the next call when this takes the last idle one:
+            # a lone request every few seconds would then keep a second worker alive for
+            # nothing (a fresh one costs ~0.5 s of CPU); one starts when a call has to wait.
+            return self.idle.pop()
         turn: asyncio.Future[W] = asyncio.get_running_loop().create_future()
         queue = self._waiting.setdefault(guest, deque())
         queue.append(turn)
         if guest not in self._order:
             self._order.append(guest)
         if self.on_shortage is not None and self._running[guest] < self.guest_limit:
-            self.on_shortage()
+            self.on_shortage(self._running[guest] == 0)
         try:
             async with asyncio.timeout(self.max_wait):
                 return await turn

@@ -39,10 +39,12 @@ def lock(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def two_workers(lock: Path) -> Iterator[Executor]:
-    """Two guest workers that may not grow, and a 30 s deadline no test should wait for."""
+    """Two guest workers, both started at once, that may not grow, and a 30 s deadline no test
+    should wait for."""
     executor = Executor(
         lock,
-        *("--wasm-workers", "2", "--wasm-workers-max", "2", "--wasm-timeout", "30"),
+        *("--wasm-workers", "2", "--wasm-workers-max", "2", "--wasm-workers-min", "2"),
+        *("--wasm-timeout", "30"),
         *("--max-queue-wait", "1"),
         env={"SPIN_LOG_LEVEL": "DEBUG"},  # "calling component ..." says a call is under way
     )
