@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import click
+from typing import TYPE_CHECKING, Any
 
 from spin.runtime.services.runtime_config import RuntimeConfigFile
+
+if TYPE_CHECKING:
+    import click
 
 DEFAULT_INSTANCE_TIMEOUT = 30.0
 MEBIBYTE = 1024 * 1024
@@ -67,67 +69,80 @@ class RuntimeOptions:
     wasm_idle_timeout: float = 30.0
 
 
-RUNTIME_OPTIONS: list[click.Option] = [
-    click.Option(
-        ["--wasm-timeout"],
-        type=click.FloatRange(min=0),
-        envvar="SPIN_WASM_TIMEOUT",
-        default=RuntimeOptions.wasm_timeout,
-        show_default=True,
-        metavar="SECONDS",
-        help="Deadline of one guest call (0: none); a guest past it fails with an error.",
-    ),
-    click.Option(
-        ["--wasm-memory-limit"],
-        type=click.FloatRange(min=0),
-        envvar="SPIN_WASM_MEMORY_LIMIT",
-        default=None,
-        metavar="MB",
-        help="Linear memory one guest instance may use, in MiB (default: no limit).",
-    ),
-    click.Option(
-        ["--wasm-output-limit"],
-        type=click.FloatRange(min=0),
-        envvar="SPIN_WASM_OUTPUT_LIMIT",
-        default=RuntimeOptions.wasm_output_limit,
-        show_default=True,
-        metavar="MB",
-        help="Output (stdout and stderr together) one guest call may write, in MiB (0: no "
-        "limit); a guest past it fails with an error.",
-    ),
-    click.Option(
-        ["--wasm-workers"],
-        type=click.IntRange(min=1),
-        envvar="SPIN_WASM_WORKERS",
-        default=None,
-        metavar="N",
-        help="Worker processes that run guest calls, started as calls wait for one "
-        "(default: one per CPU).",
-    ),
-    click.Option(
-        ["--wasm-workers-max"],
-        type=click.IntRange(min=1),
-        envvar="SPIN_WASM_WORKERS_MAX",
-        default=None,
-        metavar="N",
-        help="Worker processes the pool may grow to while other components' calls hold every "
-        "one (default: 2x --wasm-workers).",
-    ),
-    click.Option(
-        ["--wasm-workers-min"],
-        type=click.IntRange(min=0),
-        envvar="SPIN_WASM_WORKERS_MIN",
-        default=None,
-        metavar="N",
-        help="Worker processes kept running while idle (default: 1 for HTTP, 0 for others).",
-    ),
-    click.Option(
-        ["--wasm-idle-timeout"],
-        type=click.FloatRange(min=0),
-        envvar="SPIN_WASM_IDLE_TIMEOUT",
-        default=RuntimeOptions.wasm_idle_timeout,
-        show_default=True,
-        metavar="SECONDS",
-        help="A guest worker idle this long exits (down to --wasm-workers-min).",
-    ),
-]
+def _runtime_options() -> list[click.Option]:
+    import click
+
+    return [
+        click.Option(
+            ["--wasm-timeout"],
+            type=click.FloatRange(min=0),
+            envvar="SPIN_WASM_TIMEOUT",
+            default=RuntimeOptions.wasm_timeout,
+            show_default=True,
+            metavar="SECONDS",
+            help="Deadline of one guest call (0: none); a guest past it fails with an error.",
+        ),
+        click.Option(
+            ["--wasm-memory-limit"],
+            type=click.FloatRange(min=0),
+            envvar="SPIN_WASM_MEMORY_LIMIT",
+            default=None,
+            metavar="MB",
+            help="Linear memory one guest instance may use, in MiB (default: no limit).",
+        ),
+        click.Option(
+            ["--wasm-output-limit"],
+            type=click.FloatRange(min=0),
+            envvar="SPIN_WASM_OUTPUT_LIMIT",
+            default=RuntimeOptions.wasm_output_limit,
+            show_default=True,
+            metavar="MB",
+            help="Output (stdout and stderr together) one guest call may write, in MiB (0: no "
+            "limit); a guest past it fails with an error.",
+        ),
+        click.Option(
+            ["--wasm-workers"],
+            type=click.IntRange(min=1),
+            envvar="SPIN_WASM_WORKERS",
+            default=None,
+            metavar="N",
+            help="Worker processes that run guest calls, started as calls wait for one "
+            "(default: one per CPU).",
+        ),
+        click.Option(
+            ["--wasm-workers-max"],
+            type=click.IntRange(min=1),
+            envvar="SPIN_WASM_WORKERS_MAX",
+            default=None,
+            metavar="N",
+            help="Worker processes the pool may grow to while other components' calls hold every "
+            "one (default: 2x --wasm-workers).",
+        ),
+        click.Option(
+            ["--wasm-workers-min"],
+            type=click.IntRange(min=0),
+            envvar="SPIN_WASM_WORKERS_MIN",
+            default=None,
+            metavar="N",
+            help="Worker processes kept running while idle (default: 1 for HTTP, 0 for others).",
+        ),
+        click.Option(
+            ["--wasm-idle-timeout"],
+            type=click.FloatRange(min=0),
+            envvar="SPIN_WASM_IDLE_TIMEOUT",
+            default=RuntimeOptions.wasm_idle_timeout,
+            show_default=True,
+            metavar="SECONDS",
+            help="A guest worker idle this long exits (down to --wasm-workers-min).",
+        ),
+    ]
+
+
+def __getattr__(name: str) -> Any:
+    """`RUNTIME_OPTIONS`, the click options, built when an executor's command line asks for
+    them: a guest worker imports this module too, and click is 2.8 MB of its private memory."""
+    if name == "RUNTIME_OPTIONS":
+        options = _runtime_options()
+        globals()["RUNTIME_OPTIONS"] = options
+        return options
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,7 +18,6 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib.metadata import version
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,6 +27,7 @@ import wasmtime.component
 # Every component is compiled here: from here on, component calls use the cached conversions.
 import spin.runtime.component.binding  # noqa: F401
 from spin.runtime.config import RuntimeConfig
+from spin.runtime.wasmtime_version import wasmtime_version
 
 log = logging.getLogger("spin.runtime")
 
@@ -100,7 +100,7 @@ class WasmEngine:
             return None
         key = hashlib.sha256()
         key.update(wasm)
-        key.update(f"\0wasmtime-{version('wasmtime')}\0{ENGINE_FLAVOUR}".encode())
+        key.update(f"\0wasmtime-{wasmtime_version()}\0{ENGINE_FLAVOUR}".encode())
         return self.cache_dir / f"{key.hexdigest()}.cwasm"
 
     @staticmethod

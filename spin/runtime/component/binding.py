@@ -45,11 +45,12 @@ import itertools
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from importlib.metadata import version
 from typing import Any
 
 from wasmtime import _bindings as capi
 from wasmtime import _ffi as ffi
+
+from spin.runtime.wasmtime_version import wasmtime_version
 
 PINNED = "50.0.1"
 
@@ -65,7 +66,7 @@ def check_version(installed: str) -> None:
         )
 
 
-check_version(version("wasmtime"))
+check_version(wasmtime_version())
 
 from wasmtime.component import _func, _linker  # noqa: E402  (only after the version check)
 from wasmtime.component import _types as wt  # noqa: E402
