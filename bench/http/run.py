@@ -241,6 +241,10 @@ def main() -> None:
                 f"127.0.0.1:{port}",
                 "--wasm-workers",
                 str(args.wasm_workers),
+                # every worker started up front: the bench measures the steady state, not
+                # the pool's growth (workers otherwise start on demand)
+                "--wasm-workers-min",
+                str(args.wasm_workers),
             ],
             f"http://127.0.0.1:{port}/.well-known/spin/health",
             env={"SPIN_LOCKED_URL": lock.as_uri(), "SPIN_STATE_DIR": str(Path(tmp) / "state")},

@@ -167,6 +167,10 @@ def run_executor(
             str(app_dir / "state"),
             "--wasm-workers",
             str(args.wasm_workers),
+            # every worker started up front: the bench measures the steady state, not the
+            # pool's growth (a Redis executor otherwise starts its workers on demand)
+            "--wasm-workers-min",
+            str(args.wasm_workers),
         ],
         env={**os.environ, "PYTHONPATH": str(REPO), "SPIN_LOCKED_URL": lock.as_uri()},
         stdout=subprocess.PIPE,

@@ -110,6 +110,10 @@ class CronTrigger(TriggerExecutor):
             loads,
             app.variables,
             workers=self.context.wasm_workers(),
+            # Runs are a second apart at least: none is kept warm, and a worker that runs
+            # often enough simply never goes idle for long.
+            warm_workers=self.context.wasm_workers_min(0),
+            idle_timeout=self.context.wasm_idle_timeout(),
         ) as pool:
             for trigger in triggers:
                 check_cron_export(trigger, pool.guests[trigger.config.component])
