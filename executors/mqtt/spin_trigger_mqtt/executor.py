@@ -174,7 +174,14 @@ class MqttTrigger(TriggerExecutor):
         ids = dict.fromkeys(t.config.component for t in triggers)
         loads = [GuestLoad(app.component(c), context.component_logs(c)) for c in ids]
         async with open_pool(
-            context.runtime_config(), loads, app.variables, workers=context.wasm_workers()
+            context.runtime_config(),
+            loads,
+            app.variables,
+            workers=context.wasm_workers(),
+            # As for Redis: none kept while idle; a message after a quiet period may wait for
+            # a worker to start.
+            warm_workers=context.wasm_workers_min(0),
+            idle_timeout=context.wasm_idle_timeout(),
         ) as pool:
             for component_id in ids:
                 check_mqtt_export(pool.guests[component_id])
