@@ -5,10 +5,14 @@ what the process imports.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+from tests.support import wat_component
 
 
 def loaded(code: str, modules: list[str]) -> list[str]:
@@ -41,3 +45,18 @@ def test_a_process_leaves_out_what_it_never_uses(
     process: str, code: str, unused: list[str]
 ) -> None:
     assert loaded(code, unused) == [], f"{process} imports modules it never uses"
+
+
+def test_a_worker_that_loaded_a_spin1_module_holds_no_redis_client(tmp_path: Path) -> None:
+    # Before: linking outbound-redis imported redis-py, and with it asyncio and
+    # importlib.metadata: 8 MB of every worker's private memory, for a guest that never calls it.
+    component = wat_component("spin1_http_hello", tmp_path)
+    setup = (component.raw, str(tmp_path / "logs"), str(tmp_path / "cache"))
+    code = f"""
+from pathlib import Path
+from spin.runtime.config import RuntimeConfig
+from spin.runtime.pool.worker import load_guests
+raw, logs, cache = {json.dumps(setup)}
+load_guests((RuntimeConfig(cache_dir=Path(cache)), [(raw, Path(logs), False)], {{}}))
+"""
+    assert loaded(code, ["redis", "asyncio", "importlib.metadata", "click"]) == []

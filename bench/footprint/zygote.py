@@ -44,7 +44,7 @@ def setup_in(work: Path, guest: str) -> tuple[Any, ...]:
     component = wat_component(guest, work)
     (work / "logs").mkdir(exist_ok=True)
     config = RuntimeConfig(cache_dir=work / "cache")
-    return (config, [(component.raw, str(work / "logs"), False)], {})
+    return (config, [(component.raw, work / "logs", False)], {})
 
 
 def serve_and_wait(guests: list[Any], ready_fd: int) -> None:

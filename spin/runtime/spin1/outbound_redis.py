@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import struct
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -114,6 +115,15 @@ def redis_functions(host: SpinHost) -> dict[str, HostFunction]:
     return {name: _expected(host, name, PAYLOAD_OFFSET[name], fn) for name, fn in functions.items()}
 
 
+def _is_redis_error(err: Exception) -> bool:
+    """Whether `err` is redis-py's, without importing redis-py: a module never imported raised
+    nothing. Importing it to link the host functions cost every worker 8 MB of private memory
+    (redis-py brings asyncio, importlib.metadata and its observability modules), for the few
+    guests that ever call outbound-redis."""
+    redis = sys.modules.get("redis")
+    return redis is not None and isinstance(err, redis.RedisError)
+
+
 def lower_list(memory: GuestMemory, entries: list[bytes]) -> tuple[int, int]:
     """Elements already laid out (each a fixed-size bytes) into one guest block: (ptr, count)."""
     data = b"".join(entries)
@@ -149,14 +159,15 @@ def _expected(
     host: SpinHost, name: str, offset: int, function: Callable[..., bytes]
 ) -> HostFunction:
     """Run `function(memory, *args)` and write `ok(payload)` or `err(error)` at the result."""
-    import redis
 
     def call(caller: wasmtime.Caller, *args: int) -> None:
         memory = GuestMemory(caller, caller.get)
         ret = args[-1]
         try:
             payload = function(memory, *args[:-1])
-        except (RedisFailure, redis.RedisError, OSError) as err:
+        except Exception as err:
+            if not isinstance(err, (RedisFailure, OSError)) and not _is_redis_error(err):
+                raise
             if not isinstance(err, RedisFailure):  # a RedisFailure was logged where it arose
                 log.warning("Component %r: outbound-redis %s: %s", host.component_id, name, err)
             memory.write(ret, b"\1")
