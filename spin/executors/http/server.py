@@ -217,8 +217,8 @@ async def serve(context: TriggerContext) -> int:
             workers=context.wasm_workers(),
             max_workers=context.wasm_workers_max(),
             max_wait=config.max_queue_wait,
-            # One stays warm: the first request after a quiet period does not wait ~0.5 s
-            # for a worker to start.
+            # One stays warm: the first request after a quiet period does not wait for a
+            # worker to start (0.9-2 s on the loaded 2-CPU machine).
             warm_workers=context.wasm_workers_min(1),
             idle_timeout=context.wasm_idle_timeout(),
         ) as pool:

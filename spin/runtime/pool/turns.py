@@ -60,8 +60,9 @@ class Turns(Generic[W]):
         if self.idle and self._running[guest] < self.guest_limit:
             self._running[guest] += 1
             # No worker is started ahead of the next call when this takes the last idle one:
-            # a lone request every few seconds would then keep a second worker alive for
-            # nothing (a fresh one costs ~0.5 s of CPU); one starts when a call has to wait.
+            # a lone request every few seconds would then keep a second worker (~20 MB) alive
+            # for nothing, and start one (an interpreter, wasmtime, the components: 0.9-2 s on
+            # the loaded 2-CPU machine) after every quiet period; one starts when a call waits.
             return self.idle.pop()
         turn: asyncio.Future[W] = asyncio.get_running_loop().create_future()
         queue = self._waiting.setdefault(guest, deque())
