@@ -60,10 +60,11 @@ def lock_app(app: AppManifest, extra_env: dict[str, str] | None = None) -> dict[
     document: dict[str, Any] = {"spin_lock_version": 1 if must_understand else 0}
     if must_understand:
         document["must_understand"] = must_understand
+    document["metadata"] = _app_metadata(app)
+    if app.variables:  # left out when empty, as Spin leaves it
+        document["variables"] = {name: _variable(v) for name, v in sorted(app.variables.items())}
     document.update(
         {
-            "metadata": _app_metadata(app),
-            "variables": {name: _variable(var) for name, var in sorted(app.variables.items())},
             "triggers": [
                 {
                     "id": trigger.id,

@@ -91,6 +91,11 @@ def test_every_committed_manifest_locks_to_the_shape_spin_reads(name: str, tmp_p
 
 def assert_spin_shape(document: dict[str, Any]) -> None:
     assert set(document) <= TOP_KEYS
+    assert all(
+        document[key]
+        for key in TOP_KEYS - {"spin_lock_version", "triggers", "components"}
+        if key in document
+    )  # empty ones left out, as Spin does
     needs = bool(document.get("must_understand")) or bool(document.get("host_requirements"))
     assert document["spin_lock_version"] == (1 if needs else 0)
     component_requirements = any("host_requirements" in c for c in document["components"])
