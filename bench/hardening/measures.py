@@ -114,7 +114,8 @@ def _peak(process: psutil.Process) -> int:
 
 def body_rss(work: Path, env: dict[str, str], after: bool, args: argparse.Namespace) -> str:
     size = args.body_mib * MIB
-    options = ["--wasm-workers", "1"] + (["--max-body-size", f"{args.body_mib + 1}M"] * after)
+    limits = ["--max-body-size", f"{args.body_mib + 1}M", "--wasm-workers-max", "1"]
+    options = ["--wasm-workers", "1"] + limits * after
     with http_executor(work, env, *options) as url:
         main = _executor_pid(url)
         (worker,) = main.children()
