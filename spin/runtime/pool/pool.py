@@ -10,7 +10,7 @@ busy, and one slow guest occupies one worker, not the server.
 
 Workers start on demand: the pool starts `warm` of them (at least one, which checks that the
 app loads), starts another whenever a call has to wait, up to `workers`, and lets a worker that
-stayed idle for `idle_timeout` exit, down to `warm`. Each worker is ~20 MB of PSS, so an idle
+stayed idle for `idle_timeout` exit, down to `warm`. Each worker is ~23 MB of PSS, so an idle
 app costs one (HTTP, whose first request after a quiet period must not wait for a worker to
 start) or none (Redis, timers) per executor instead of one per CPU.
 
@@ -67,7 +67,7 @@ EXIT_WAIT = 5.0
 CANCEL_WAIT = 2.0
 #: How long a worker beyond the pool's `warm` ones may stay idle before it exits, by default
 #: (`--wasm-idle-timeout`): long enough that steady traffic keeps its workers, short enough
-#: that a burst's extra ~20 MB each are given back within a minute.
+#: that a burst's extra ~23 MB each are given back within a minute.
 IDLE_TIMEOUT = 30.0
 #: A raw buffer is handed to the socket this much at a time, as it drains: the transport
 #: copies what the socket does not take at once, so it never holds more than this of a body.

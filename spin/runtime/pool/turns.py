@@ -60,7 +60,7 @@ class Turns(Generic[W]):
         if self.idle and self._running[guest] < self.guest_limit:
             self._running[guest] += 1
             # No worker is started ahead of the next call when this takes the last idle one:
-            # a lone request every few seconds would then keep a second worker (~20 MB) alive
+            # a lone request every few seconds would then keep a second worker (~23 MB) alive
             # for nothing, and start one (an interpreter, wasmtime, the components: 0.9-2 s on
             # the loaded 2-CPU machine) after every quiet period; one starts when a call waits.
             return self.idle.pop()
