@@ -76,6 +76,8 @@ def direct_sqlite(path: Path) -> dict[str, Callable[[int], object]]:
         "CREATE TABLE IF NOT EXISTS spin_key_value (store TEXT NOT NULL, key TEXT NOT NULL,"
         " value BLOB NOT NULL, PRIMARY KEY (store, key))"
     )
+    # The same keys as the guest's store, so that gets find their value there too.
+    db.executemany(UPSERT, [("default", f"bench-{i}", VALUE) for i in range(KEYS)])
 
     def incr(i: int) -> None:
         db.execute("BEGIN IMMEDIATE")
