@@ -1,10 +1,10 @@
 """The one Wasm runtime every executor uses (wasmtime): load a component, call its handlers.
 
-Executors call guests through a pool of worker processes, each holding a `Runtime`:
+Executors call guests through a pool of worker processes, each holding a `Runtime` (executors
+open theirs with `TriggerContext.open_guest_pool`, which fills these in from their options):
 
-    loads = [GuestLoad(component, context.component_logs(component.id)) for component in ...]
-    async with open_pool(context.runtime_config(), loads, app.variables,
-                         workers=context.wasm_workers()) as pool:
+    loads = [GuestLoad(component, logs) for component, logs in ...]
+    async with open_pool(RuntimeConfig(...), loads, app.variables, workers=4) as pool:
         response = await pool.guests["hello"].handle_http(HttpRequest(...))
 
 The names below are imported on first use, so that an executor can declare its options

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
@@ -23,6 +25,9 @@ from spin.runtime.services.runtime_config import RuntimeConfigFile, load_runtime
 from spin.runtime.services.sqlite import SqliteError
 from spin.trigger.config import ConfiguredTrigger
 from spin.trigger.options import CommonOptions
+
+if TYPE_CHECKING:
+    from spin.runtime.pool.pool import WorkerPool
 
 log = logging.getLogger("spin.trigger")
 
@@ -145,6 +150,33 @@ class TriggerContext:
     def wasm_idle_timeout(self) -> float:
         """`--wasm-idle-timeout`: how long a guest worker may stay idle before it exits."""
         return self.runtime_options.wasm_idle_timeout
+
+    def open_guest_pool(
+        self,
+        component_ids: Iterable[str],
+        *,
+        warm_workers: int,
+        runtime_config: RuntimeConfig | None = None,
+        **pool_options: Any,
+    ) -> AbstractAsyncContextManager[WorkerPool]:
+        """The worker pool that runs these components (each loaded once), sized by this
+        executor's runtime options: `warm_workers` is the executor's own default for
+        `--wasm-workers-min`; `pool_options` are `open_pool`'s other settings."""
+        from spin.runtime.pool.pool import GuestLoad, open_pool  # loads nothing of wasmtime
+
+        loads = [
+            GuestLoad(self.app.component(c), self.component_logs(c))
+            for c in dict.fromkeys(component_ids)
+        ]
+        return open_pool(
+            runtime_config or self.runtime_config(),
+            loads,
+            self.app.variables,
+            workers=self.wasm_workers(),
+            warm_workers=self.wasm_workers_min(warm_workers),
+            idle_timeout=self.wasm_idle_timeout(),
+            **pool_options,
+        )
 
     def notify_ready(self) -> None:
         """Tell whoever started us (spin up, systemd) that the trigger is serving."""

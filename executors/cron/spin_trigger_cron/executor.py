@@ -21,7 +21,7 @@ import anyio
 from anyio.abc import TaskStatus
 
 from spin.trigger import ConfiguredTrigger, SpinError, TriggerExecutor
-from spin.trigger.wasm import RUNTIME_OPTIONS, GuestError, GuestLoad, PooledGuest, open_pool
+from spin.trigger.wasm import RUNTIME_OPTIONS, GuestError, PooledGuest
 from spin_trigger_cron.schedule import TRIGGER_TYPE, CronClock, CronConfig
 
 log = logging.getLogger("spin_trigger_cron")
@@ -101,19 +101,11 @@ class CronTrigger(TriggerExecutor):
 
     async def run(self) -> None:
         triggers: list[ConfiguredTrigger[CronConfig]] = self.context.trigger_configs
-        app = self.context.app
-        component_ids = dict.fromkeys(t.config.component for t in triggers)
-        loads = [GuestLoad(app.component(c), self.context.component_logs(c)) for c in component_ids]
-        # Every component is loaded before the first tick: errors stop us at start.
-        async with open_pool(
-            self.context.runtime_config(),
-            loads,
-            app.variables,
-            workers=self.context.wasm_workers(),
-            # Runs are a second apart at least: none is kept warm, and a worker that runs
-            # often enough simply never goes idle for long.
-            warm_workers=self.context.wasm_workers_min(0),
-            idle_timeout=self.context.wasm_idle_timeout(),
+        # Every component is loaded before the first tick: errors stop us at start. Runs are a
+        # second apart at least: none is kept warm, and a worker that runs often enough simply
+        # never goes idle for long.
+        async with self.context.open_guest_pool(
+            (t.config.component for t in triggers), warm_workers=0
         ) as pool:
             for trigger in triggers:
                 check_cron_export(trigger, pool.guests[trigger.config.component])

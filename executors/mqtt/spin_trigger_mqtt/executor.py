@@ -37,7 +37,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from spin.trigger import ConfiguredTrigger, SpinError, TriggerExecutor, manifest_name, render
-from spin.trigger.wasm import RUNTIME_OPTIONS, GuestError, GuestLoad, PooledGuest, open_pool
+from spin.trigger.wasm import RUNTIME_OPTIONS, GuestError, PooledGuest
 from spin_trigger_mqtt.config import TRIGGER_TYPE, Broker, MqttAppConfig, MqttConfig, broker
 
 log = logging.getLogger("spin_trigger_mqtt")
@@ -172,17 +172,9 @@ class MqttTrigger(TriggerExecutor):
         triggers: list[ConfiguredTrigger[MqttConfig]] = context.trigger_configs
         to = broker(context.app_config, app, manifest)
         ids = dict.fromkeys(t.config.component for t in triggers)
-        loads = [GuestLoad(app.component(c), context.component_logs(c)) for c in ids]
-        async with open_pool(
-            context.runtime_config(),
-            loads,
-            app.variables,
-            workers=context.wasm_workers(),
-            # As for Redis: none kept while idle; a message after a quiet period may wait for
-            # a worker to start.
-            warm_workers=context.wasm_workers_min(0),
-            idle_timeout=context.wasm_idle_timeout(),
-        ) as pool:
+        # As for Redis: none kept while idle; a message after a quiet period may wait for a
+        # worker to start.
+        async with context.open_guest_pool(ids, warm_workers=0) as pool:
             for component_id in ids:
                 check_mqtt_export(pool.guests[component_id])
             subscriptions = [

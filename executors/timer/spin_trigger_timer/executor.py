@@ -21,9 +21,7 @@ from spin.trigger import SpinError, TriggerExecutor
 from spin.trigger.wasm import (
     RUNTIME_OPTIONS,
     GuestError,
-    GuestLoad,
     PooledGuest,
-    open_pool,
 )
 from spin_trigger_timer.schedule import (
     TRIGGER_TYPE,
@@ -122,19 +120,11 @@ class TimerTrigger(TriggerExecutor):
 
     async def run(self) -> int | None:
         schedules = load_schedules(self.context.trigger_configs, self.context.app_config)
-        app = self.context.app
-        component_ids = dict.fromkeys(s.component_id for s in schedules)
-        loads = [GuestLoad(app.component(c), self.context.component_logs(c)) for c in component_ids]
         # Every scheduled component is loaded before the first tick: errors stop us at start.
-        async with open_pool(
-            self.context.runtime_config(),
-            loads,
-            app.variables,
-            workers=self.context.wasm_workers(),
-            # A timer's runs are seconds apart at least: none is kept warm, and a worker that
-            # runs often enough simply never goes idle for long.
-            warm_workers=self.context.wasm_workers_min(0),
-            idle_timeout=self.context.wasm_idle_timeout(),
+        # A timer's runs are seconds apart at least: none is kept warm, and a worker that runs
+        # often enough simply never goes idle for long.
+        async with self.context.open_guest_pool(
+            (s.component_id for s in schedules), warm_workers=0
         ) as pool:
             for schedule in schedules:
                 check_timer_export(schedule, pool.guests[schedule.component_id])

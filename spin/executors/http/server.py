@@ -33,7 +33,7 @@ from spin.executors.http.connections import (
 from spin.executors.http.handlers import AnyHandler, make_handler
 from spin.executors.http.routing import WELL_KNOWN_PREFIX, Router
 from spin.executors.http.trigger_config import HttpTriggerConfig
-from spin.runtime.pool.pool import GuestLoad, WorkerPool, open_pool
+from spin.runtime.pool.pool import WorkerPool
 from spin.trigger import TriggerContext, manifest_name
 
 log = logging.getLogger("spin.http")
@@ -85,15 +85,6 @@ def build_router(context: TriggerContext, base: str) -> Router:
             ", ".join(r.based for r in router.reserved_routes),
         )
     return router
-
-
-def guest_loads(context: TriggerContext) -> list[GuestLoad]:
-    """The components the HTTP triggers name, each once, for the worker pool to load."""
-    component_ids = dict.fromkeys(trigger.component for trigger in http_triggers(context))
-    return [
-        GuestLoad(context.app.component(component_id), context.component_logs(component_id))
-        for component_id in component_ids
-    ]
 
 
 def make_handlers(
@@ -210,17 +201,14 @@ async def serve(context: TriggerContext) -> int:
     sock = bind(config)
     runtime_config = replace(context.runtime_config(), self_origin=listen_url(config, sock))
     with sock:  # closed if the guests fail to load; a no-op once hypercorn has the fd
-        async with open_pool(
-            runtime_config,
-            guest_loads(context),
-            context.app.variables,
-            workers=context.wasm_workers(),
+        # One stays warm: the first request after a quiet period does not wait for a worker
+        # to start (0.9-2 s on the loaded 2-CPU machine).
+        async with context.open_guest_pool(
+            (trigger.component for trigger in http_triggers(context)),
+            warm_workers=1,
+            runtime_config=runtime_config,
             max_workers=context.wasm_workers_max(),
             max_wait=config.max_queue_wait,
-            # One stays warm: the first request after a quiet period does not wait for a
-            # worker to start (0.9-2 s on the loaded 2-CPU machine).
-            warm_workers=context.wasm_workers_min(1),
-            idle_timeout=context.wasm_idle_timeout(),
         ) as pool:
             handlers = make_handlers(context, pool, base, config.max_body_size)
             announce(config, sock, router, context)

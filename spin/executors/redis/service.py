@@ -17,7 +17,7 @@ from spin.errors import SpinError
 from spin.executors.redis.config import AddressSubscriptions, plan_subscriptions
 from spin.executors.redis.dispatch import MessageDispatcher
 from spin.executors.redis.subscriber import ChannelSubscriber, MessageCallback, RedisUnavailable
-from spin.runtime.pool.pool import GuestLoad, PooledGuest, open_pool
+from spin.runtime.pool.pool import PooledGuest
 from spin.trigger import TriggerContext
 
 log = logging.getLogger("spin.redis")
@@ -39,17 +39,13 @@ PENDING_CALLS_PER_WORKER = 2
 
 async def serve(context: TriggerContext) -> int:
     plan = plan_subscriptions(context.app, context.trigger_configs, context.app_config)
-    async with open_pool(
-        context.runtime_config(),
-        _guest_loads(context, plan),
-        context.app.variables,
-        workers=context.wasm_workers(),
+    # None kept warm: a message after a quiet period may wait for a worker to start (about
+    # 1 s), which a subscriber can afford; an idle executor then holds no worker.
+    async with context.open_guest_pool(
+        _component_ids(plan),
+        warm_workers=0,
         max_workers=context.wasm_workers_max(),
         niceness=WORKER_NICENESS,
-        # None kept warm: a message after a quiet period may wait for a worker to start
-        # (about 1 s), which a subscriber can afford; an idle executor then holds no worker.
-        warm_workers=context.wasm_workers_min(0),
-        idle_timeout=context.wasm_idle_timeout(),
     ) as pool:
         for guest in pool.guests.values():
             _check_handles_redis(guest)
@@ -73,17 +69,13 @@ async def serve(context: TriggerContext) -> int:
         return code
 
 
-def _guest_loads(context: TriggerContext, plan: list[AddressSubscriptions]) -> list[GuestLoad]:
-    """Every component the subscriptions name, once, for the worker pool to load."""
-    component_ids = dict.fromkeys(
+def _component_ids(plan: list[AddressSubscriptions]) -> list[str]:
+    """Every component the subscriptions name."""
+    return [
         component_id
         for subscriptions in plan
         for components in subscriptions.channels.values()
         for component_id in components
-    )
-    return [
-        GuestLoad(context.app.component(component_id), context.component_logs(component_id))
-        for component_id in component_ids
     ]
 
 
