@@ -63,6 +63,7 @@ class PreparedApp:
 
     manifest: AppManifest
     launches: list[ExecutorLaunch]
+    locked: dict[str, Any]  # what was written to spin.lock
 
 
 def prepare(manifest: AppManifest, extra_env: dict[str, str], working_dir: Path) -> PreparedApp:
@@ -78,15 +79,19 @@ def prepare(manifest: AppManifest, extra_env: dict[str, str], working_dir: Path)
     launches = find_executors(manifest, lambda trigger_type: executor_env(files, trigger_type))
     locked = lock_app(manifest, extra_env)
     write_lock(locked, working_dir)
-    parts = executor_fingerprints(locked)
-    launches = [replace(launch, fingerprint=parts[launch.trigger_type]) for launch in launches]
-    return PreparedApp(manifest=manifest, launches=launches)
+    return PreparedApp(manifest=manifest, launches=launches, locked=locked)
 
 
 def launch_plan(prepared: PreparedApp, trailing: Sequence[str]) -> LaunchPlan:
-    """What the supervisor runs: each executor with its share of the trailing options."""
+    """What the supervisor runs: each executor with its share of the trailing options and the
+    digest of its part of the app, which a reload compares (`--exec` needs neither, and skips
+    walking the components' files for the digests)."""
+    parts = executor_fingerprints(prepared.locked)
+    launches = [
+        replace(launch, fingerprint=parts[launch.trigger_type]) for launch in prepared.launches
+    ]
     return LaunchPlan(
-        executors=route_options(prepared.launches, trailing),
+        executors=route_options(launches, trailing),
         policies=prepared.manifest.supervisor,
     )
 
