@@ -1,4 +1,5 @@
-"""`spin up -c ID`: run a subset of an app's components, as Spin's `retain_components` does.
+"""`spin up -c ID`: run a subset of an app's components, as Spin's `retain_components` does;
+`spin up --trigger-type TYPE`: run a subset of its trigger types (one pod per type).
 
 The triggers kept are those whose `component` is selected; the components kept are the ones
 those triggers name (a selected component no trigger names runs nothing). A selected component
@@ -49,3 +50,22 @@ def _check_chaining(app: AppManifest, component_id: str, selected: Sequence[str]
             f"Selected component '{component_id}' {problem}: allowed_outbound_hosts = "
             f'["{entry}"]. Select the component it calls with another -c.'
         )
+
+
+def retain_trigger_types(app: AppManifest, selected: Sequence[str]) -> AppManifest:
+    """The app with only the triggers of the selected types and the components they name
+    (all of it when none is selected); a type the app does not use is an error."""
+    if not selected:
+        return app
+    types = app.trigger_types()
+    for trigger_type in selected:
+        if trigger_type not in types:
+            raise SpinError(
+                f"--trigger-type {trigger_type}: the application {app.path} has no "
+                f"[[trigger.{trigger_type}]]; its trigger types are {', '.join(types) or 'none'}. "
+                "Give one of those to --trigger-type."
+            )
+    triggers = tuple(t for t in app.triggers if t.trigger_type in selected)
+    kept = {cid for trigger_type in selected for cid in app.components_of(trigger_type)}
+    components = {cid: c for cid, c in app.components.items() if cid in kept}
+    return dataclasses.replace(app, triggers=triggers, components=components)

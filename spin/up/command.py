@@ -26,7 +26,7 @@ from spin.console_log import configure_logging
 from spin.errors import SpinError, exit_on_error
 from spin.locked import LOCK_FILE_NAME, lock_app, write_lock
 from spin.manifest import AppManifest, load_manifest
-from spin.manifest.select import retain_components
+from spin.manifest.select import retain_components, retain_trigger_types
 from spin.supervisor import SupervisorSettings, supervise
 from spin.up.app_source import find_manifest, from_option
 from spin.up.build import build_app
@@ -103,7 +103,7 @@ def require_single_type(manifest: AppManifest) -> None:
         raise SpinError(
             f"`spin up --exec` runs an app with exactly one trigger type, and {manifest.path} "
             f"has {len(types)}: {', '.join(types)}. Run it with plain `spin up`, which "
-            "supervises one executor per trigger type."
+            "supervises one executor per trigger type, or pick one with `--trigger-type TYPE`."
         )
 
 
@@ -222,6 +222,7 @@ Examples:
   spin up -f examples/demo                 # examples/demo/spin.toml
   spin up -e GREETING=hello --listen 127.0.0.1:3001
   spin up --exec --listen 127.0.0.1:3001   # the single executor takes spin up's PID
+  spin up --trigger-type redis --exec      # one trigger type of the app, e.g. in a pod
   spin up --restart always --shutdown-timeout 5
 """
 
@@ -273,11 +274,19 @@ Examples:
     "experimental option does.",
 )
 @click.option(
+    "--trigger-type",
+    "trigger_types",
+    multiple=True,
+    metavar="TYPE",
+    help="Run only the executors of these trigger types (repeatable; default: all), e.g. one "
+    "type per pod.",
+)
+@click.option(
     "--exec",
     "exec_mode",
     is_flag=True,
-    help="Replace spin up with the app's only executor (same PID); the app must have exactly "
-    "one trigger type.",
+    help="Replace spin up with the app's only executor (same PID); the app (or the types "
+    "--trigger-type selects) must have exactly one trigger type.",
 )
 @click.option("-h", "--help", "show_help", is_flag=True, help="Show this message and exit.")
 @click.argument("trailing", nargs=-1, type=click.UNPROCESSED, metavar="[TRIGGER OPTIONS]...")
@@ -290,6 +299,7 @@ def up_command(
     direct_mounts: bool,
     build_first: bool,
     component_ids: tuple[str, ...],
+    trigger_types: tuple[str, ...],
     exec_mode: bool,
     show_help: bool,
     trailing: tuple[str, ...],
@@ -307,7 +317,7 @@ def up_command(
         manifest_path = find_manifest(manifest_option)
         if build_first:
             build_app(manifest_path)
-        load = functools.partial(load_selected, manifest_path, component_ids)
+        load = functools.partial(load_selected, manifest_path, component_ids, trigger_types)
         manifest = load()
         if exec_mode:
             require_single_type(manifest)
@@ -318,9 +328,13 @@ def up_command(
     exit_now(code)
 
 
-def load_selected(path: Path, component_ids: Sequence[str]) -> AppManifest:
-    """The manifest at `path`, with only the components `-c` selected (all without `-c`)."""
-    return retain_components(load_manifest(path), component_ids)
+def load_selected(
+    path: Path, component_ids: Sequence[str], trigger_types: Sequence[str] = ()
+) -> AppManifest:
+    """The manifest at `path`, with only the components `-c` selected and the trigger types
+    `--trigger-type` selected (all without them)."""
+    app = retain_components(load_manifest(path), component_ids)
+    return retain_trigger_types(app, trigger_types)
 
 
 def exit_now(code: int) -> NoReturn:

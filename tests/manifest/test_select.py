@@ -3,6 +3,7 @@ retain_components and validate_service_chaining_for_components have them."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from spin.errors import SpinError
 from spin.manifest import load_manifest
 from spin.manifest.model import AppManifest
-from spin.manifest.select import retain_components
+from spin.manifest.select import retain_components, retain_trigger_types
 
 
 def app(tmp_path: Path, hosts_of_a: str = "[]") -> AppManifest:
@@ -61,3 +62,17 @@ def test_chaining_to_an_unselected_component_is_refused(
 def test_chaining_to_a_selected_component_is_fine(tmp_path: Path) -> None:
     kept = retain_components(app(tmp_path, '["http://b.spin.internal"]'), ["a", "b"])
     assert list(kept.components) == ["a", "b"]
+
+
+def test_trigger_types_keep_their_triggers_and_components(tmp_path: Path) -> None:
+    kept = retain_trigger_types(app(tmp_path), ["redis"])
+    assert [t.id for t in kept.triggers] == ["c-redis-trigger"]
+    assert list(kept.components) == ["c"]
+    assert retain_trigger_types(app(tmp_path), []).trigger_types() == ["http", "redis"]
+
+
+def test_an_unknown_trigger_type_lists_the_apps_types(tmp_path: Path) -> None:
+    with pytest.raises(
+        SpinError, match=re.escape("has no [[trigger.timer]]; its trigger types are ")
+    ):
+        retain_trigger_types(app(tmp_path), ["timer"])
