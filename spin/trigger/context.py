@@ -24,6 +24,7 @@ from spin.runtime.services.key_value import KeyValueError
 from spin.runtime.services.runtime_config import RuntimeConfigFile, load_runtime_config
 from spin.runtime.services.sqlite import SqliteError
 from spin.trigger.config import ConfiguredTrigger
+from spin.trigger.health import Health
 from spin.trigger.options import CommonOptions
 
 if TYPE_CHECKING:
@@ -178,12 +179,24 @@ class TriggerContext:
             **pool_options,
         )
 
+    @cached_property
+    def health(self) -> Health:
+        """What the probes (`--health-listen`, `--health-file`) report."""
+        return Health(self.options.health_file)
+
     def notify_ready(self) -> None:
-        """Tell whoever started us (spin up, systemd) that the trigger is serving."""
+        """Tell whoever started us (spin up, systemd, probes) that the trigger is serving."""
+        self.health.set_ready()
         if notify("READY=1"):
             log.debug("readiness notified")
 
+    def notify_stopping(self) -> None:
+        """Tell them that the trigger drains: no new work should come here."""
+        self.health.set_not_ready()
+        notify("STOPPING=1")
+
     def close(self) -> None:
+        self.health.set_not_ready()
         for logs in self._logs.values():
             logs.close()
 

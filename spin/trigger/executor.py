@@ -23,12 +23,12 @@ import click
 
 from spin.console_log import configure_logging
 from spin.errors import SpinError, exit_on_error
-from spin.notify import notify
 from spin.proctitle import set_title
 from spin.runtime.config import RuntimeOptions
 from spin.trigger.app_loader import AppLocation, load_app_from_env
 from spin.trigger.config import app_trigger_config, trigger_configs
 from spin.trigger.context import TriggerContext
+from spin.trigger.health import serve_probes
 from spin.trigger.metadata import METADATA_OPTIONS
 from spin.trigger.options import COMMON_OPTIONS, CommonOptions, options_from_click, take
 
@@ -97,11 +97,13 @@ async def _run_until_stopped(executor: TriggerExecutor) -> int:
                         group.cancel_scope.cancel()
                         return
                     log.info("%s received: draining (grace %.1fs)", name, context.grace_period)
-                    notify("STOPPING=1")
+                    context.notify_stopping()
                     context.stopping.set()
                     group.start_soon(cancel_after_grace)
 
         await group.start(watch_signals)  # handlers in place before the executor can be ready
+        if context.options.health_listen:
+            await group.start(serve_probes, context.health, context.options.health_listen)
         exit_code = await executor.run() or 0
         group.cancel_scope.cancel()
     return exit_code

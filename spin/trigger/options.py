@@ -57,6 +57,8 @@ class CommonOptions:
     allow_transient_write: bool = False
     key_values: tuple[tuple[str, str], ...] = ()
     sqlite_statements: tuple[str, ...] = ()
+    health_listen: str | None = None
+    health_file: Path | None = None
 
 
 def _key_value(
@@ -168,5 +170,18 @@ COMMON_OPTIONS: list[click.Option] = [
         multiple=True,
         metavar="STATEMENT",
         help="Run this SQL against the default database at start (repeatable).",
+    ),
+    click.Option(
+        ["--health-listen"],
+        envvar="SPIN_HEALTH_LISTEN",
+        metavar="HOST:PORT",
+        help="Serve probes here: GET /ready (200 while ready, 503 before and while draining) "
+        "and GET /live (spin/trigger/health.py).",
+    ),
+    click.Option(
+        ["--health-file"],
+        type=PathOption,
+        envvar="SPIN_HEALTH_FILE",
+        help="A file that exists exactly while the executor is ready (removed when draining).",
     ),
 ]
