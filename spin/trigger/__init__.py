@@ -23,8 +23,9 @@ from spin.runtime.logs import ComponentLogs
 from spin.trigger.config import ConfiguredTrigger, Setting, manifest_name, positive
 from spin.trigger.context import TriggerContext
 from spin.trigger.executor import TriggerExecutor, executor_command, main
+from spin.trigger.guest_runs import require_export, run_guest
 from spin.trigger.metadata import launch_metadata
-from spin.trigger.options import CommonOptions
+from spin.trigger.options import CommonOptions, SelfTestOptions, self_test_option
 from spin.variables import render
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "LockedApp",
     "LockedComponent",
     "LockedTrigger",
+    "SelfTestOptions",
     "Setting",
     "SpinError",
     "TriggerContext",
@@ -44,4 +46,7 @@ __all__ = [
     "manifest_name",
     "positive",
     "render",
+    "require_export",
+    "run_guest",
+    "self_test_option",
 ]

@@ -173,8 +173,8 @@ def _accepts(member: Any, value: Any) -> bool:
     origin = typing.get_origin(member) or member
     if member is Any or member is object:
         return True
-    if origin is Literal:
-        return value in typing.get_args(member)
+    if origin is Literal:  # by type too: TOML's true is not the 1 of `Literal[0, 1]`
+        return any(type(value) is type(v) and value == v for v in typing.get_args(member))
     if member is type(None):
         return value is None
     if isinstance(value, bool) != (origin is bool):

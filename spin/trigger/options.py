@@ -185,3 +185,16 @@ COMMON_OPTIONS: list[click.Option] = [
         help="A file that exists exactly while the executor is ready (removed when draining).",
     ),
 ]
+
+
+@dataclass(frozen=True)
+class SelfTestOptions:
+    """The `options_class` of an executor whose only option of its own is `self_test_option()`."""
+
+    test: bool = False
+
+
+def self_test_option(help: str = "Run each component once, then exit.") -> click.Option:
+    """`--test`, as Spin's trigger plugins have it: run each component once, report, and exit
+    (0 if every run succeeded, else 1) instead of serving."""
+    return click.Option(["--test"], is_flag=True, help=help)

@@ -160,3 +160,16 @@ def test_http_and_redis_accept_what_spin_accepts() -> None:
         RedisTriggerConfig,
     )
     assert redis.config.address == "redis://h"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LevelConfig:
+    level: Annotated[Literal["0", "1", 0, 1], Setting(must="0 or 1")]
+
+
+def test_a_literal_number_is_not_matched_by_a_boolean() -> None:
+    """TOML's `true` equals Python's 1, but is not the number 1 of a `Literal`."""
+    where = app({"level": 1}, {"level": "0"}, {"level": True})
+    with pytest.raises(SpinError) as caught:
+        trigger_configs(where, "thing", LevelConfig)
+    assert "thing trigger 't2': field `level` is True; it must be 0 or 1." in str(caught.value)

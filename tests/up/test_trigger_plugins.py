@@ -146,7 +146,7 @@ def test_one_spin_up_runs_http_redis_cron_and_mqtt(
     assert f"Spin plugin at {data / 'trigger-cron' / 'trigger-cron'}" in text
     assert f"Spin plugin at {data / 'trigger-mqtt' / 'trigger-mqtt'}" in text
     # Each executor's own log lines, relayed with its trigger type as prefix.
-    for expected in ("ran for tick", "handled a message on 'events'", "exited code=0"):
+    for expected in ("ran for tick", "message on 'events' handled", "exited code=0"):
         assert expected in text, text
     assert text.count("exited code=0") == 4, text
 

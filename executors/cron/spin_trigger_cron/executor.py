@@ -20,14 +20,15 @@ import time
 import anyio
 from anyio.abc import TaskStatus
 
-from spin.trigger import ConfiguredTrigger, SpinError, TriggerExecutor
-from spin.trigger.wasm import RUNTIME_OPTIONS, GuestError, PooledGuest
+from spin.trigger import ConfiguredTrigger, TriggerExecutor, require_export, run_guest
+from spin.trigger.wasm import RUNTIME_OPTIONS, PooledGuest
 from spin_trigger_cron.schedule import TRIGGER_TYPE, CronClock, CronConfig
 
 log = logging.getLogger("spin_trigger_cron")
 
 EXPORT = "handle-cron-event"
 WORLD = "fermyon:spin-cron/spin-cron@2.0.0"
+SIGNATURE = "func(metadata: metadata) -> result<_, error>"
 
 
 class Cron:
@@ -42,17 +43,11 @@ class Cron:
     async def fire(self, timestamp: int) -> None:
         """Run the guest once for the tick at `timestamp`; a failure is logged."""
         self.running = True
-        started = time.perf_counter()
         try:
-            await self.guest.handle_export(EXPORT, {"metadata": {"timestamp": timestamp}})
-        except GuestError as err:
-            elapsed = (time.perf_counter() - started) * 1000
-            log.error("%s failed after %.1f ms: %s", self.label, elapsed, err.reason)
-            return
+            call = self.guest.handle_export(EXPORT, {"metadata": {"timestamp": timestamp}})
+            await run_guest(call, label=self.label, done=f"ran for tick {timestamp}", log=log)
         finally:
             self.running = False
-        elapsed = (time.perf_counter() - started) * 1000
-        log.info("%s ran for tick %d in %.1f ms", self.label, timestamp, elapsed)
 
     async def keep_time(
         self, stopping: anyio.Event, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED
@@ -82,17 +77,6 @@ class Cron:
                     runs.start_soon(self.fire, int(due))
 
 
-def check_cron_export(trigger: ConfiguredTrigger[CronConfig], guest: PooledGuest) -> None:
-    """The plugin's world exports the handler at the top level of a component."""
-    if guest.kind != "component" or EXPORT not in guest.exports:
-        raise SpinError(
-            f"Component {guest.id!r} (cron trigger {trigger.id!r}) does not export "
-            f"`{EXPORT}`. A cron component implements the world `{WORLD}` "
-            f"(`{EXPORT}: func(metadata: metadata) -> result<_, error>`); build it with the "
-            "spin-trigger-cron SDK."
-        )
-
-
 class CronTrigger(TriggerExecutor):
     trigger_type = TRIGGER_TYPE
     summary = "Run the app's cron components on the ticks of their cron expressions (UTC)."
@@ -107,8 +91,11 @@ class CronTrigger(TriggerExecutor):
         async with self.context.open_guest_pool(
             (t.config.component for t in triggers), warm_workers=0
         ) as pool:
-            for trigger in triggers:
-                check_cron_export(trigger, pool.guests[trigger.config.component])
+            for trigger in triggers:  # the plugin's world exports it at the top level
+                guest = pool.guests[trigger.config.component]
+                require_export(
+                    guest, EXPORT, world=WORLD, signature=SIGNATURE, sdk="spin-trigger-cron"
+                )
             crons = [Cron(t, pool.guests[t.config.component]) for t in triggers]
             async with anyio.create_task_group() as group:
                 for cron in crons:

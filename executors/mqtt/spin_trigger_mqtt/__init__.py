@@ -1,8 +1,4 @@
 """`spin-trigger-mqtt`: the MQTT trigger of Spin's `spin-trigger-mqtt` plugin as an external
-trigger executor, built only on the public shared trigger library (`spin.trigger`,
-`spin.trigger.wasm`). An app written for the plugin runs unchanged.
-"""
+executor on the public `spin.trigger` library alone. Apps written for the plugin run unchanged."""
 
-from spin_trigger_mqtt.executor import MqttTrigger
-
-__all__ = ["MqttTrigger"]
+from spin_trigger_mqtt.executor import MqttTrigger as MqttTrigger

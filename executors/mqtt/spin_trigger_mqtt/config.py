@@ -1,49 +1,29 @@
-"""The MQTT trigger's configuration, as the `spin-trigger-mqtt` plugin reads it::
-
-    [application.trigger.mqtt]
-    address = "mqtt://localhost:1883"
-    username = "admin"
-    password = "{{ mqtt_password }}"
-    keep_alive_interval = "30"
-
-    [[trigger.mqtt]]
-    component = "mqtt-c01"
-    topic = "messages-in01"
-    qos = "1"
-
-The plugin's values are strings (`qos = "1"`); numbers are accepted too. `address`, `username`,
-`password` and `topic` may use application variables, as in the plugin.
+"""The MQTT trigger's configuration, as the `spin-trigger-mqtt` plugin reads it (README.md):
+`[application.trigger.mqtt]` with `address`, `username`, `password`, `keep_alive_interval`, and
+`[[trigger.mqtt]]` with `component`, `topic`, `qos`. The plugin's values are strings
+(`qos = "1"`); numbers are accepted too. Address, credentials and topic may use variables.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
+
+import paho.mqtt.client as mqtt
 
 from spin.trigger import LockedApp, Setting, SpinError, render
 
 TRIGGER_TYPE = "mqtt"
+#: scheme -> (default port, TLS)
+#: How a client is set up to connect (and reconnect) to the broker.
+Connect = Callable[[mqtt.Client], None]
 SCHEMES = {"mqtt": (1883, False), "tcp": (1883, False), "mqtts": (8883, True), "ssl": (8883, True)}
-
-
-def _whole(value: str | int, low: int, high: int) -> bool:
-    text = str(value).strip()
-    return text.isdigit() and low <= int(text) <= high
-
-
-def valid_keep_alive(value: str | int) -> bool:
-    return _whole(value, 1, 65535)
-
-
-def valid_qos(value: str | int) -> bool:
-    return _whole(value, 0, 2)
 
 
 @dataclass(frozen=True, kw_only=True)
 class MqttAppConfig:
-    """`[application.trigger.mqtt]`."""
-
     address: Annotated[str, Setting(example='address = "mqtt://localhost:1883"')]
     username: str = ""
     password: str = ""
@@ -52,43 +32,27 @@ class MqttAppConfig:
         Setting(
             example='keep_alive_interval = "30"',
             must="a whole number of seconds, 1 to 65535",
-            valid=valid_keep_alive,
+            valid=lambda value: str(value).isdigit() and 0 < int(value) < 65536,
         ),
     ] = "30"
 
 
 @dataclass(frozen=True, kw_only=True)
 class MqttConfig:
-    """One `[[trigger.mqtt]]` table."""
-
     component: Annotated[str, Setting(example='component = "mqtt-c01"')]
     topic: Annotated[str, Setting(example='topic = "messages-in01"')]
-    qos: Annotated[
-        str | int,
-        Setting(example='qos = "1"', must="0, 1 or 2", valid=valid_qos),
-    ]
+    qos: Annotated[Literal["0", "1", "2", 0, 1, 2], Setting(example='qos = "1"', must="0, 1 or 2")]
 
 
-@dataclass(frozen=True)
-class Broker:
-    """Where the clients connect, with the variables rendered."""
-
-    host: str
-    port: int
-    tls: bool
-    username: str
-    password: str
-    keep_alive: int
-
-
-def broker(config: MqttAppConfig, app: LockedApp, manifest: str) -> Broker:
+def broker(config: MqttAppConfig, app: LockedApp, manifest: str) -> tuple[str, Connect]:
+    """The broker's `host:port`, and how a client connects to it (variables rendered, checked
+    now: at start)."""
     table = "application.trigger.mqtt"
 
     def rendered(name: str) -> str:
-        value: str = getattr(config, name)
-        return render(value, app.variables, what=f"{manifest}: `{table}.{name}`")
+        return render(getattr(config, name), app.variables, what=f"{manifest}: `{table}.{name}`")
 
-    address = rendered("address")
+    address, username, password = rendered("address"), rendered("username"), rendered("password")
     parts: Any = urlsplit(address)
     if parts.scheme not in SCHEMES or not parts.hostname:
         raise SpinError(
@@ -96,11 +60,14 @@ def broker(config: MqttAppConfig, app: LockedApp, manifest: str) -> Broker:
             f"such as `mqtt://localhost:1883` (schemes: {', '.join(SCHEMES)})."
         )
     default_port, tls = SCHEMES[parts.scheme]
-    return Broker(
-        parts.hostname,
-        parts.port or default_port,
-        tls,
-        rendered("username"),
-        rendered("password"),
-        int(str(config.keep_alive_interval)),
-    )
+    host, port = parts.hostname, parts.port or default_port
+
+    def connect(client: mqtt.Client) -> None:
+        if username:
+            client.username_pw_set(username, password or None)
+        if tls:
+            client.tls_set()
+        client.reconnect_delay_set(1, 30)  # seconds: Paho's backoff doubles from 1 to 30
+        client.connect_async(host, port, keepalive=int(str(config.keep_alive_interval)))
+
+    return f"{host}:{port}", connect

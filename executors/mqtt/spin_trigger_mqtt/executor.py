@@ -1,101 +1,71 @@
-"""The MQTT trigger executor: each `[[trigger.mqtt]]` has its own client (as in the plugin),
-subscribed to its topic at its QoS, and calls its component's `handle-message` for each message.
-
-A message's guest call runs in the runtime's worker pool; a subscription's messages are handled
-one at a time, in order (MQTT wants the acknowledgements of QoS 1 in the order received). The
-clients are Paho's, on Paho's network thread, with a persistent session (clean session off,
-a client id per app and trigger) and manual acknowledgement:
-
-- QoS 0: at most once. QoS 1: acknowledged only after the guest returned ok. QoS 2: the
-  handshake's last step (PUBCOMP) only after the guest returned ok.
-- A guest error (or a trap) at QoS >= 1 leaves the message unacknowledged: the broker delivers
-  it again when this session resumes (a reconnect, or the executor's next start). The executor
-  does not reconnect for it; mosquitto stops sending QoS >= 1 messages to a client that holds
-  `max_inflight_messages` (default 20) unacknowledged ones.
-- A lost connection is retried with backoff (1 s doubling to 30 s); every connection
-  subscribes again.
-
-Readiness is reported once every trigger has subscribed. On SIGTERM the message in flight
-finishes and is acknowledged, then the clients disconnect.
+"""The MQTT trigger executor: a Paho client per `[[trigger.mqtt]]` (as in the plugin), with a
+persistent session and manual acknowledgement: a QoS >= 1 message is acknowledged only after the
+guest returned ok. A subscription's messages are handled one at a time, in order (as MQTT wants
+its acknowledgements). Delivery, reconnection and stopping: README.md.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import time
 from concurrent.futures import CancelledError
-from dataclasses import dataclass
 from typing import Any
 
 import anyio
 import anyio.from_thread
 import anyio.lowlevel
 import anyio.to_thread
-import click
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from spin.trigger import ConfiguredTrigger, SpinError, TriggerExecutor, manifest_name, render
-from spin.trigger.wasm import RUNTIME_OPTIONS, GuestError, PooledGuest
-from spin_trigger_mqtt.config import TRIGGER_TYPE, Broker, MqttAppConfig, MqttConfig, broker
+from spin.trigger import (
+    ConfiguredTrigger,
+    SelfTestOptions,
+    TriggerExecutor,
+    manifest_name,
+    render,
+    require_export,
+    run_guest,
+    self_test_option,
+)
+from spin.trigger.wasm import RUNTIME_OPTIONS, PooledGuest
+from spin_trigger_mqtt.config import TRIGGER_TYPE, Connect, MqttAppConfig, MqttConfig, broker
 
 log = logging.getLogger("spin_trigger_mqtt")
 
 EXPORT = "handle-message"
-MAX_BACKOFF = 30
+WORLD = "spin:mqtt-trigger/spin-mqtt"
+SIGNATURE = "func(message: payload, metadata: metadata) -> result<_, error>"
+#: The plugin's SDK; its 2023 WIT exported `handle-message` from an interface `inbound-mqtt`.
+FROM_PLUGIN = {"sdk": "spin-trigger-mqtt", "interface": "inbound-mqtt"}
 #: Messages received but not yet handled, per trigger; beyond it Paho's thread waits.
 BUFFER = 256
-STREAM_GONE = (anyio.ClosedResourceError, anyio.BrokenResourceError)
-
-
-@dataclass(frozen=True)
-class MqttOptions:
-    """The MQTT trigger's own option, as the plugin's."""
-
-    test: bool = False
-
-
-TEST_OPTION = click.Option(
-    ["--test"], is_flag=True, help='Run each MQTT component once with "test message", then exit.'
-)
+TEST_HELP = 'Run each MQTT component once with "test message" on topic "test", then exit.'
 
 
 class Subscription:
     """One `[[trigger.mqtt]]`: its client, its topic and the guest it runs."""
 
     def __init__(
-        self, trigger: ConfiguredTrigger[MqttConfig], topic: str, client_id: str, guest: PooledGuest
+        self, trigger: ConfiguredTrigger[MqttConfig], topic: str, guest: PooledGuest, client_id: str
     ) -> None:
         self.topic, self.qos, self.guest = topic, int(str(trigger.config.qos)), guest
         self.label = f"mqtt {trigger.id!r} (component {guest.id!r})"
-        self.client = mqtt.Client(
+        self.client = client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False, manual_ack=True
         )
-        self.client.on_connect = self._on_connect
-        self.client.on_subscribe = self._on_subscribe
-        self.client.on_disconnect = self._on_disconnect
-        self.client.on_message = self._on_message
+        client.on_connect, client.on_subscribe = self._on_connect, self._on_subscribe
+        client.on_disconnect, client.on_message = self._on_disconnect, self._on_message
         self.subscribed = anyio.Event()
         self.send, self.receive = anyio.create_memory_object_stream[mqtt.MQTTMessage](BUFFER)
         self.token = anyio.lowlevel.current_token()
 
-    def start(self, to: Broker) -> None:
-        if to.username:
-            self.client.username_pw_set(to.username, to.password or None)
-        if to.tls:
-            self.client.tls_set()
-        self.client.reconnect_delay_set(1, MAX_BACKOFF)
-        self.client.connect_async(to.host, to.port, keepalive=to.keep_alive)
-        self.client.loop_start()
-
-    # -- on Paho's network thread ---------------------------------------------------------
-
-    def _to_loop(self, function: Any, *args: Any) -> None:
-        # When the executor is stopping the loop may be gone: an unacknowledged message comes
-        # again in the next session.
-        with contextlib.suppress(RuntimeError, CancelledError, *STREAM_GONE):
-            anyio.from_thread.run(function, *args, token=self.token)
+    def _to_loop(self, function: Any, *args: Any, run: Any = anyio.from_thread.run) -> None:
+        """From Paho's network thread (the `_on_...` callbacks) to the event loop. Once the loop
+        has gone (stopping), an unacknowledged message comes again in the next session."""
+        gone = (RuntimeError, CancelledError, anyio.ClosedResourceError, anyio.BrokenResourceError)
+        with contextlib.suppress(*gone):
+            run(function, *args, token=self.token)
 
     def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, code: Any, _p: Any) -> None:
         if code.is_failure:
@@ -108,10 +78,7 @@ class Subscription:
         if any(code.is_failure for code in codes):
             log.error("%s: the broker refused the subscription to %r", self.label, self.topic)
         else:
-            self._to_loop(self._set_subscribed)
-
-    async def _set_subscribed(self) -> None:
-        self.subscribed.set()
+            self._to_loop(self.subscribed.set, run=anyio.from_thread.run_sync)
 
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, code: Any, _p: Any) -> None:
         if code.is_failure:
@@ -120,85 +87,58 @@ class Subscription:
     def _on_message(self, _c: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
         self._to_loop(self.send.send, message)
 
-    # -- on the event loop ----------------------------------------------------------------
-
     async def consume(self, stopping: anyio.Event) -> None:
         async for message in self.receive:
             if stopping.is_set():
                 return
-            await self.handle(message.payload, message.topic, message.qos, message.mid)
+            if await self.handle(message.payload, message.topic) and message.qos:
+                self.client.ack(message.mid, message.qos)
+            elif message.qos:
+                log.info("%s: left unacknowledged, the broker redelivers it", self.label)
 
-    async def handle(self, payload: bytes, topic: str, qos: int = 0, mid: int = 0) -> bool:
-        started = time.perf_counter()
-        arguments = {"message": payload, "metadata": {"topic": topic}}
-        try:
-            await self.guest.handle_export(EXPORT, arguments)
-        except GuestError as err:
-            kept = "; left unacknowledged, the broker redelivers it" if qos else ""
-            log.error("%s: message on %r failed: %s%s", self.label, topic, err.reason, kept)
-            return False
-        if qos:
-            self.client.ack(mid, qos)
-        elapsed = (time.perf_counter() - started) * 1000
-        log.info("%s: handled a message on %r in %.1f ms", self.label, topic, elapsed)
-        return True
-
-    def stop(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
-
-
-def check_mqtt_export(guest: PooledGuest) -> None:
-    exported = EXPORT in guest.exports or any(e.endswith("/inbound-mqtt") for e in guest.exports)
-    if guest.kind != "component" or not exported:
-        raise SpinError(
-            f"Component {guest.id!r} does not export `{EXPORT}`. An MQTT component implements "
-            f"the plugin's world `spin-mqtt` (`{EXPORT}: func(message: payload, metadata: "
-            "metadata) -> result<_, error>`); build it with the spin-trigger-mqtt SDK."
-        )
+    async def handle(self, payload: bytes, topic: str) -> bool:
+        call = self.guest.handle_export(EXPORT, {"message": payload, "metadata": {"topic": topic}})
+        label = f"{self.label}: message on {topic!r}"
+        return await run_guest(call, label=label, done="handled", log=log)
 
 
 class MqttTrigger(TriggerExecutor):
     trigger_type = TRIGGER_TYPE
     summary = "Run the app's MQTT components for the messages of their topics."
-    options = (*RUNTIME_OPTIONS, TEST_OPTION)
-    options_class = MqttOptions
+    options = (*RUNTIME_OPTIONS, self_test_option(TEST_HELP))
+    options_class = SelfTestOptions
     trigger_config = MqttConfig
     app_config = MqttAppConfig
 
     async def run(self) -> int | None:
         app, context = self.context.app, self.context
         manifest = manifest_name(app)
-        triggers: list[ConfiguredTrigger[MqttConfig]] = context.trigger_configs
         to = broker(context.app_config, app, manifest)
-        ids = dict.fromkeys(t.config.component for t in triggers)
-        # As for Redis: none kept while idle; a message after a quiet period may wait for a
-        # worker to start.
-        async with context.open_guest_pool(ids, warm_workers=0) as pool:
-            for component_id in ids:
-                check_mqtt_export(pool.guests[component_id])
-            subscriptions = [
-                Subscription(
-                    t,
-                    render(t.config.topic, app.variables, what=f"{manifest}: mqtt {t.id!r} topic"),
-                    f"spin-{app.name}-{t.id}",
-                    pool.guests[t.config.component],
-                )
-                for t in triggers
-            ]
+        # As for Redis: no worker kept while idle (a message after a quiet spell may wait for one).
+        async with context.open_guest_pool(
+            (t.config.component for t in context.trigger_configs), warm_workers=0
+        ) as pool:
+            subscriptions = []
+            for t in context.trigger_configs:
+                guest = pool.guests[t.config.component]
+                require_export(guest, EXPORT, world=WORLD, signature=SIGNATURE, **FROM_PLUGIN)
+                what = f"{manifest}: mqtt {t.id!r} topic"
+                topic = render(t.config.topic, app.variables, what=what)
+                subscriptions.append(Subscription(t, topic, guest, f"spin-{app.name}-{t.id}"))
             if context.executor_options.test:
                 outcomes = [await s.handle(b"test message", "test") for s in subscriptions]
                 return 0 if all(outcomes) else 1
-            await self._serve(subscriptions, to)
+            await self._serve(subscriptions, *to)
         return None
 
-    async def _serve(self, subscriptions: list[Subscription], to: Broker) -> None:
+    async def _serve(self, subscriptions: list[Subscription], at: str, connect: Connect) -> None:
         stopping = self.context.stopping
-        log.info("broker %s:%d, %d trigger(s)", to.host, to.port, len(subscriptions))
+        log.info("broker %s, %d trigger(s)", at, len(subscriptions))
         try:
             async with anyio.create_task_group() as group:
                 for subscription in subscriptions:
-                    subscription.start(to)
+                    connect(subscription.client)
+                    subscription.client.loop_start()
                     group.start_soon(subscription.consume, stopping)
                 group.start_soon(self._ready_once_subscribed, subscriptions)
                 await stopping.wait()
@@ -209,7 +149,8 @@ class MqttTrigger(TriggerExecutor):
         finally:
             for subscription in subscriptions:
                 subscription.receive.close()  # frees Paho's thread if it waits on a full buffer
-                await anyio.to_thread.run_sync(subscription.stop)
+                subscription.client.disconnect()
+                await anyio.to_thread.run_sync(subscription.client.loop_stop)
 
     async def _ready_once_subscribed(self, subscriptions: list[Subscription]) -> None:
         for subscription in subscriptions:

@@ -10,19 +10,12 @@ from __future__ import annotations
 
 import logging
 import math
-import time
-from dataclasses import dataclass
 
 import anyio
-import click
 from anyio.abc import TaskStatus
 
-from spin.trigger import SpinError, TriggerExecutor
-from spin.trigger.wasm import (
-    RUNTIME_OPTIONS,
-    GuestError,
-    PooledGuest,
-)
+from spin.trigger import SelfTestOptions, SpinError, TriggerExecutor, run_guest, self_test_option
+from spin.trigger.wasm import RUNTIME_OPTIONS, PooledGuest
 from spin_trigger_timer.schedule import (
     TRIGGER_TYPE,
     Schedule,
@@ -34,18 +27,6 @@ from spin_trigger_timer.schedule import (
 log = logging.getLogger("spin_trigger_timer")
 
 EXPORT = "handle-timer-request"
-
-
-@dataclass(frozen=True)
-class TimerOptions:
-    """The timer's own option (the runtime's are `RUNTIME_OPTIONS`)."""
-
-    test: bool = False
-
-
-TEST_OPTION = click.Option(
-    ["--test"], is_flag=True, help="Run each timer component once, then exit."
-)
 
 
 class Timer:
@@ -61,17 +42,10 @@ class Timer:
         """Run the guest once; False (and an error in the log) if it failed."""
         self.running = True
         log.debug("%s: run starting", self.label)
-        started = time.perf_counter()
         try:
-            await self.guest.handle_timer()
-        except GuestError as err:
-            elapsed = (time.perf_counter() - started) * 1000
-            log.error("%s failed after %.1f ms: %s", self.label, elapsed, err.reason)
-            return False
+            return await run_guest(self.guest.handle_timer(), label=self.label, done="ran", log=log)
         finally:
             self.running = False
-        log.info("%s ran in %.1f ms", self.label, (time.perf_counter() - started) * 1000)
-        return True
 
     async def keep_time(
         self, stopping: anyio.Event, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED
@@ -113,8 +87,8 @@ def check_timer_export(schedule: Schedule, guest: PooledGuest) -> None:
 class TimerTrigger(TriggerExecutor):
     trigger_type = TRIGGER_TYPE
     summary = "Run the app's timer components, each every `interval_secs / speedup` seconds."
-    options = (*RUNTIME_OPTIONS, TEST_OPTION)
-    options_class = TimerOptions
+    options = (*RUNTIME_OPTIONS, self_test_option("Run each timer component once, then exit."))
+    options_class = SelfTestOptions
     trigger_config = TimerConfig
     app_config = TimerAppConfig
 
