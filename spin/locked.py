@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlparse
 
 from spin.allowed_hosts.rules import service_chaining_target
 from spin.errors import SpinError
+from spin.file_mounts import copied_mounts, direct_mounts
 from spin.remote_sources import fetch_source
 
 if TYPE_CHECKING:  # executors read locked apps without loading the manifest package
@@ -25,6 +26,9 @@ if TYPE_CHECKING:  # executors read locked apps without loading the manifest pac
 #: `must_understand` or `host_requirements` (which a version-0 reader would miss), else 0.
 LOCK_VERSIONS = (0, 1)
 LOCK_FILE_NAME = "spin.lock"
+#: The working directory inside the app directory, when none is given (`spin up --exec`, an
+#: executor that locks the manifest itself).
+APP_WORKING_DIR = Path(".spin") / "up"
 #: A component's host requirement: it calls other components through `*.spin.internal`.
 SERVICE_CHAINING = "local_service_chaining"
 #: `must_understand` entries and host requirements this implementation honours; a lock that
@@ -46,14 +50,21 @@ def path_from_url(url: str) -> Path:
     return Path(unquote(parsed.path))
 
 
-def lock_app(app: AppManifest, extra_env: dict[str, str] | None = None) -> dict[str, Any]:
+def lock_app(
+    app: AppManifest, extra_env: dict[str, str] | None = None, *, assets_dir: Path | None = None
+) -> dict[str, Any]:
     """Resolve a loaded manifest into a locked-app document (a JSON-ready dict).
 
     The keys follow Spin's `spin.lock`; like Spin, empty values are left out. `extra_env` (from
     `spin up -e KEY=VALUE`) is added to every component's environment and wins over the
-    manifest's values.
+    manifest's values. With `assets_dir` (Spin's default, `<working dir>/assets`) each
+    component's `files` are copied under it and mounted from there; without it they are
+    mounted where they are, which works only for directories (`spin up --direct-mounts`).
     """
-    components = [_lock_component(c, extra_env or {}) for c in app.components.values()]
+    components = [
+        _lock_component(c, extra_env or {}, _files(c, app.path, assets_dir))
+        for c in app.components.values()
+    ]
     must_understand = (
         ["component_host_requirements"] if any("host_requirements" in c for c in components) else []
     )
@@ -118,7 +129,15 @@ def _trigger_config(config: dict[str, Any], component: str | None) -> dict[str, 
     return locked
 
 
-def _lock_component(component: Component, extra_env: dict[str, str]) -> dict[str, Any]:
+def _files(component: Component, manifest: Path, assets_dir: Path | None) -> list[dict[str, Any]]:
+    if assets_dir is None:
+        return direct_mounts(component, manifest)
+    return copied_mounts(component, assets_dir)
+
+
+def _lock_component(
+    component: Component, extra_env: dict[str, str], files: list[dict[str, Any]]
+) -> dict[str, Any]:
     source = component.source
     locked_source: dict[str, Any] = {"content_type": "application/wasm"}
     if source.path is not None:
@@ -142,7 +161,7 @@ def _lock_component(component: Component, extra_env: dict[str, str]) -> dict[str
     locked.update(
         _non_empty(
             env={**component.environment, **extra_env},
-            files=[{"source": file_url(m.source), "path": m.destination} for m in component.files],
+            files=files,
             config=dict(component.variables),
         )
     )
@@ -195,7 +214,7 @@ class LockedComponent:
 
     @property
     def files(self) -> list[tuple[Path, str]]:
-        """(host path, guest path) pairs."""
+        """(host directory, guest path) pairs."""
         files = self.raw.get("files", [])
         return [(path_from_url(_content_source(f)), f["path"]) for f in files]
 

@@ -60,6 +60,7 @@ def test_spin_up_runs_the_demo_with_all_three_triggers(
                 str(manifest),
                 "--listen",
                 f"127.0.0.1:{port}",
+                "--direct-mounts",  # the page reads the log files live, as run_demo.py runs it
             ],
             env=env,
             stdout=log,

@@ -147,7 +147,12 @@ def spin_up_env(redis_port: int) -> dict[str, str]:
 
 def run_app(listen: str, redis_port: int, spin_args: tuple[str, ...]) -> int:
     """Run `spin up` until it exits; SIGINT/SIGTERM to us is passed on to it once."""
-    command = [sys.executable, "-m", "spin", "up", "-f", str(DEMO_DIR / "spin.toml")]
+    # --direct-mounts: the page reads the log files as the other executors append to them (by
+    # default `spin up` copies `files` at start, as Spin does, and the page would show that copy).
+    command = [
+        *(sys.executable, "-m", "spin", "up", "-f", str(DEMO_DIR / "spin.toml")),
+        "--direct-mounts",
+    ]
     spin_up = subprocess.Popen(
         [*command, "--listen", listen, *spin_args],
         env=spin_up_env(redis_port),

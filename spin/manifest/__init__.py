@@ -6,6 +6,7 @@ from spin.manifest.model import (
     Component,
     ComponentSource,
     FileMount,
+    FilesEntry,
     Trigger,
     Variable,
 )
@@ -15,6 +16,7 @@ __all__ = [
     "Component",
     "ComponentSource",
     "FileMount",
+    "FilesEntry",
     "Trigger",
     "Variable",
     "load_manifest",

@@ -70,7 +70,7 @@ def parse_component(
     check.only_keys(table, field, V1_KEYS if v1 else V2_KEYS)
     check.table(table.get("tool", {}), key_path(field, "tool"))  # settings for other tools
     variables_key = "config" if v1 else "variables"
-    files = file_mounts(
+    files, files_as_written, exclude_files = file_mounts(
         check, scope.app_dir, table.get("files", []), table.get("exclude_files", []), field
     )
     return Component(
@@ -82,6 +82,8 @@ def parse_component(
             table.get("environment", {}), key_path(field, "environment")
         ),
         files=files,
+        files_as_written=files_as_written,
+        exclude_files=exclude_files,
         allowed_outbound_hosts=_outbound_hosts(scope, table, field),
         key_value_stores=_labels(check, table, field, "key_value_stores"),
         sqlite_databases=_labels(check, table, field, "sqlite_databases"),

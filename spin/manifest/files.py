@@ -8,7 +8,8 @@
 - `exclude_files` patterns are matched against paths relative to the app directory
   (`*` also matches `/`, as Spin's matcher does).
 
-Every file must lie inside the app directory.
+Every file must lie inside the app directory. The entries are also kept as written
+(`FilesEntry`), for `spin up --direct-mounts`, which mounts directories in place.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from spin.manifest.checks import Checker, index_path, key_path
-from spin.manifest.model import FileMount
+from spin.manifest.model import FileMount, FilesEntry
 
 _GLOB_CHARS = frozenset("*?[")
 _PLACEMENT_FIX = 'Write `{ source = "dir", destination = "/path/in/guest" }`.'
@@ -27,27 +28,36 @@ _PLACEMENT_FIX = 'Write `{ source = "dir", destination = "/path/in/guest" }`.'
 
 def file_mounts(
     check: Checker, app_dir: Path, raw_files: object, raw_excludes: object, field: str
-) -> tuple[FileMount, ...]:
-    """Expand `files` (at `field.files`) minus `exclude_files` into absolute file mounts."""
+) -> tuple[tuple[FileMount, ...], tuple[FilesEntry, ...], tuple[str, ...]]:
+    """Expand `files` (at `field.files`) minus `exclude_files` into absolute file mounts; also
+    the entries as written and the `exclude_files` patterns."""
     files_field = key_path(field, "files")
     excludes = check.strings(raw_excludes, key_path(field, "exclude_files"))
     entries = check.array(raw_files, files_field, 'Write it as `["static/**/*", ...]`.')
     mounts: list[FileMount] = []
+    written: list[FilesEntry] = []
     for i, entry in enumerate(entries):
         entry_field = index_path(files_field, i)
         if isinstance(entry, str):
             check.path(entry, entry_field, base=app_dir)
             with check.filesystem(entry_field, entry):
                 found = _pattern_mounts(check, app_dir, entry, entry_field)
+            written.append(FilesEntry(entry_field, entry, app_dir / entry, _guest(entry)))
         elif isinstance(entry, dict):
             with check.filesystem(entry_field, str(entry.get("source", ""))):
                 found = _placement_mounts(check, app_dir, entry, entry_field, bool(excludes))
+            source, destination = entry["source"], entry["destination"]
+            written.append(FilesEntry(entry_field, source, app_dir / source, _guest(destination)))
         else:
             check.wrong_type(
                 entry_field, entry, "a path or glob pattern string, or a table", _PLACEMENT_FIX
             )
         mounts.extend(m for m in found if not _excluded(app_dir, m.source, excludes))
-    return tuple(mounts)
+    return tuple(mounts), tuple(written), excludes
+
+
+def _guest(path: str) -> str:
+    return str(PurePosixPath("/") / path)
 
 
 def _pattern_mounts(check: Checker, app_dir: Path, pattern: str, field: str) -> list[FileMount]:
@@ -99,7 +109,7 @@ def _placement_mounts(
             f"Give the file's path in the guest, e.g. `destination = "
             f'"/{PurePosixPath(source).name}"`, or mount a directory there.',
         )
-    guest_root = PurePosixPath("/") / destination
+    guest_root = PurePosixPath(_guest(destination))
     if path.is_dir() and file_by_file:
         return [
             _placed_file(check, path, file, guest_root, key_path(field, "source"))

@@ -43,6 +43,20 @@ class FileMount:
 
 
 @dataclass(frozen=True)
+class FilesEntry:
+    """One entry of a component's `files` as written: what `--direct-mounts` mounts in place.
+
+    `host` is the app directory joined with the pattern or `source` (it need not exist: a glob);
+    `destination` is where the guest would see it; `field` is its TOML path, for errors.
+    """
+
+    field: str
+    written: str
+    host: Path
+    destination: str
+
+
+@dataclass(frozen=True)
 class Component:
     id: str
     source: ComponentSource
@@ -51,6 +65,9 @@ class Component:
     environment: dict[str, str] = field(default_factory=dict)
     #: already without the `exclude_files` matches
     files: tuple[FileMount, ...] = ()
+    #: the same `files`, entry by entry as written, and the `exclude_files` patterns
+    files_as_written: tuple[FilesEntry, ...] = ()
+    exclude_files: tuple[str, ...] = ()
     allowed_outbound_hosts: tuple[str, ...] = ()
     key_value_stores: tuple[str, ...] = ()
     sqlite_databases: tuple[str, ...] = ()

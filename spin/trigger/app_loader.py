@@ -1,7 +1,8 @@
 """Finding the app an executor runs, from the environment `spin up` sets (the executor contract).
 
 `SPIN_LOCKED_URL` wins; an executor started with only `SPIN_MANIFEST_URL` (as in SIP 003) loads
-and locks the manifest itself.
+and locks the manifest itself, copying the components' files as `spin up` does, into
+`$SPIN_WORKING_DIR/assets` (else `<app dir>/.spin/up/assets`, where `spin up --exec` puts them).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spin.errors import SpinError
-from spin.locked import LockedApp, lock_app, path_from_url
+from spin.file_mounts import ASSETS_DIR_NAME
+from spin.locked import APP_WORKING_DIR, LockedApp, lock_app, path_from_url
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,9 @@ def load_app_from_env() -> AppLocation:
     elif manifest_url:
         from spin.manifest import load_manifest
 
-        app = LockedApp(lock_app(load_manifest(path_from_url(manifest_url))))
+        manifest = load_manifest(path_from_url(manifest_url))
+        working_dir = os.environ.get("SPIN_WORKING_DIR") or manifest.app_dir / APP_WORKING_DIR
+        app = LockedApp(lock_app(manifest, assets_dir=Path(working_dir) / ASSETS_DIR_NAME))
     else:
         raise SpinError(
             "This is a Spin trigger executor: it runs an app that `spin up` gives it through "

@@ -24,7 +24,8 @@ import click
 
 from spin.console_log import configure_logging
 from spin.errors import SpinError, exit_on_error
-from spin.locked import LOCK_FILE_NAME, lock_app, write_lock
+from spin.file_mounts import ASSETS_DIR_NAME
+from spin.locked import APP_WORKING_DIR, LOCK_FILE_NAME, lock_app, write_lock
 from spin.manifest import AppManifest, load_manifest
 from spin.manifest.select import retain_components, retain_trigger_types
 from spin.supervisor import SupervisorSettings, supervise
@@ -38,9 +39,6 @@ from spin.up.option_routing import route_options
 from spin.up.supervisor_options import SUPERVISOR_OPTIONS, supervisor_settings
 
 log = logging.getLogger("spin.up.command")
-
-#: Where `--exec` locks the app when `--temp` is not given (it cannot clean up after exec).
-EXEC_WORKING_DIR = Path(".spin") / "up"
 
 
 def parse_env(values: Sequence[str]) -> dict[str, str]:
@@ -66,8 +64,15 @@ class PreparedApp:
     locked: dict[str, Any]  # what was written to spin.lock
 
 
-def prepare(manifest: AppManifest, extra_env: dict[str, str], working_dir: Path) -> PreparedApp:
-    """Find every executor of a loaded app, then write its spin.lock into the working dir."""
+def prepare(
+    manifest: AppManifest,
+    extra_env: dict[str, str],
+    working_dir: Path,
+    *,
+    direct_mounts: bool = False,
+) -> PreparedApp:
+    """Find every executor of a loaded app, then write its spin.lock into the working dir,
+    with the components' files copied into `<working dir>/assets` (unless `direct_mounts`)."""
     if not manifest.trigger_types():
         raise SpinError(
             f"{manifest.path} has no triggers, so there is nothing to run. Add a "
@@ -77,7 +82,8 @@ def prepare(manifest: AppManifest, extra_env: dict[str, str], working_dir: Path)
         manifest=manifest.path, lock=working_dir / LOCK_FILE_NAME, working_dir=working_dir
     )
     launches = find_executors(manifest, lambda trigger_type: executor_env(files, trigger_type))
-    locked = lock_app(manifest, extra_env)
+    assets_dir = None if direct_mounts else working_dir / ASSETS_DIR_NAME
+    locked = lock_app(manifest, extra_env, assets_dir=assets_dir)
     write_lock(locked, working_dir)
     return PreparedApp(manifest=manifest, launches=launches, locked=locked)
 
@@ -128,7 +134,7 @@ def working_dir_for(temp: Path | None, manifest_path: Path, *, execs: bool) -> P
     if temp is not None:
         return temp.resolve()
     if execs:
-        return (manifest_path.parent / EXEC_WORKING_DIR).resolve()
+        return (manifest_path.parent / APP_WORKING_DIR).resolve()
     return Path(tempfile.mkdtemp(prefix="spin-up-")).resolve()
 
 
@@ -254,8 +260,9 @@ Examples:
 @click.option(
     "--direct-mounts",
     is_flag=True,
-    help="Accepted as in Spin, and changes nothing yet: files are always mounted from the app "
-    "directory here (Spin copies them into the working directory unless --direct-mounts).",
+    help="Mount each component's `files` directories where they are, so that guests see edits "
+    "live (only directories; no globs or exclude_files). Default: copy them into the working "
+    "directory, as Spin does.",
 )
 @click.option(
     "--build",
@@ -309,7 +316,6 @@ def up_command(
         click.echo(ctx.get_help())
         print_trigger_options(manifest_option)
         ctx.exit(0)
-    del direct_mounts  # accepted for Spin's command lines; see its help
     configure_logging()
     with exit_on_error():
         extra_env = parse_env(env_values)
@@ -322,9 +328,11 @@ def up_command(
         if exec_mode:
             require_single_type(manifest)
             working_dir = working_dir_for(temp, manifest_path, execs=True)
-            prepared = prepare(manifest, extra_env, working_dir)
+            prepared = prepare(manifest, extra_env, working_dir, direct_mounts=direct_mounts)
             exec_executor(prepared.launches[0], trailing)
-        code = run_supervised(supervise, settings, manifest, extra_env, temp, trailing, load)
+        code = run_supervised(
+            supervise, settings, manifest, extra_env, temp, trailing, load, direct_mounts
+        )
     exit_now(code)
 
 
@@ -354,6 +362,7 @@ def run_supervised(
     temp: Path | None,
     trailing: Sequence[str],
     load: Callable[[], AppManifest] | None = None,
+    direct_mounts: bool = False,
 ) -> int:
     """Run the app under the supervisor; SIGHUP calls `reload` for a fresh plan (the manifest
     read again by `load`, by default `load_manifest` of the same path)."""
@@ -362,10 +371,14 @@ def run_supervised(
 
     def reload() -> LaunchPlan:
         """Re-read the manifest, re-lock into the same working directory, re-route options."""
-        return launch_plan(prepare(load(), extra_env, working_dir), trailing)
+        return launch_plan(
+            prepare(load(), extra_env, working_dir, direct_mounts=direct_mounts), trailing
+        )
 
     try:
-        plan = launch_plan(prepare(manifest, extra_env, working_dir), trailing)
+        plan = launch_plan(
+            prepare(manifest, extra_env, working_dir, direct_mounts=direct_mounts), trailing
+        )
         return supervise(plan, settings, reload)
     finally:
         if temp is None:

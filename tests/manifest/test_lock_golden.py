@@ -1,6 +1,7 @@
 """The locked app (`spin.lock`) of a multi-type manifest, compared with a committed golden file.
 
-The golden file holds `file://<app-dir>` where the test's temporary app directory was. To
+The golden file holds `file://<app-dir>` where the test's temporary app directory was, and
+`file://<working-dir>` where its working directory was (the copy of the files is there). To
 regenerate it after an intended format change, run
 `SPIN_UPDATE_GOLDEN=1 pytest tests/manifest/test_lock_golden.py` and review the diff.
 """
@@ -22,6 +23,7 @@ from tests.support import TESTS_DIR
 
 GOLDEN = TESTS_DIR / "golden" / "multi-type.lock.json"
 PLACEHOLDER = "file://<app-dir>"
+WORK_PLACEHOLDER = "file://<working-dir>"
 
 
 @pytest.fixture
@@ -29,13 +31,16 @@ def locked(tmp_path: Path) -> tuple[Path, Path]:
     """(app dir, spin.lock path) for the multi-type fixture locked with extra env."""
     app_dir = tmp_path / "app"
     manifest = copy_app("multi-type", app_dir)
-    document = lock_app(load_manifest(manifest), {"EXTRA": "yes", "LOG_LEVEL": "debug"})
-    return app_dir, write_lock(document, tmp_path / "work")
+    extra_env = {"EXTRA": "yes", "LOG_LEVEL": "debug"}
+    work = tmp_path / "work"
+    document = lock_app(load_manifest(manifest), extra_env, assets_dir=work / "assets")
+    return app_dir, write_lock(document, work)
 
 
 def test_lock_matches_golden(locked: tuple[Path, Path]) -> None:
     app_dir, lock_path = locked
     text = lock_path.read_text().replace(app_dir.resolve().as_uri(), PLACEHOLDER)
+    text = text.replace(lock_path.parent.resolve().as_uri(), WORK_PLACEHOLDER)
     if os.environ.get("SPIN_UPDATE_GOLDEN") == "1":
         GOLDEN.write_text(text)
     assert json.loads(text) == json.loads(GOLDEN.read_text())
@@ -59,12 +64,12 @@ def _urls(key: str, value: Any) -> list[str]:
 def test_every_path_is_an_absolute_file_url(locked: tuple[Path, Path]) -> None:
     app_dir, lock_path = locked
     urls = urls_in(json.loads(lock_path.read_text()))
-    assert len(urls) == 1 + 3 + 3  # origin, three sources, three mounted files
+    assert len(urls) == 1 + 3 + 1  # origin, three sources, the copy of web's files
     for url in urls:
         assert url.startswith("file:///"), url
         path = path_from_url(url)
         assert path.is_absolute() and path.exists(), url
-        assert path.is_relative_to(app_dir.resolve()), url
+        assert path.is_relative_to(app_dir.resolve()) or path.is_relative_to(lock_path.parent)
 
 
 def test_executors_read_the_lock(locked: tuple[Path, Path]) -> None:
@@ -78,7 +83,11 @@ def test_executors_read_the_lock(locked: tuple[Path, Path]) -> None:
     web = app.component("web")
     assert web.source_path == (app_dir / "wasm" / "web.wasm").resolve()
     assert web.env == {"LOG_LEVEL": "debug", "EXTRA": "yes"}  # -e wins over the manifest
-    assert (app_dir / "secret" / "app.conf").resolve() in {host for host, _ in web.files}
+    [(copy, guest)] = web.files
+    assert guest == "/" and copy == lock_path.parent / "assets" / "web"
+    assert (copy / "etc" / "app" / "app.conf").read_bytes() == (
+        app_dir / "secret" / "app.conf"
+    ).read_bytes()
     assert web.config["message"] == "{{ greeting }}, world"
     assert app.variables["api_token"] == {"secret": True}  # required: no default
     assert app.component("admin-component").metadata == {
@@ -88,7 +97,7 @@ def test_executors_read_the_lock(locked: tuple[Path, Path]) -> None:
 
 def test_single_type_app_has_spin_trigger_metadata(tmp_path: Path) -> None:
     app = load_manifest(copy_app("v1-app", tmp_path))
-    metadata = lock_app(app)["metadata"]
+    metadata = lock_app(app, assets_dir=tmp_path / "assets")["metadata"]
     assert metadata["trigger"] == {"type": "http", "base": "/api"}
     assert metadata["triggers"] == {"http": {"base": "/api"}}
 

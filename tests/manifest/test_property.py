@@ -95,7 +95,8 @@ def load_only_manifest_errors(app_dir: Path, text: str) -> None:
     except ManifestError as err:
         assert err.file == str(manifest)
         return
-    write_lock(lock_app(app, {"EXTRA": "1"}), app_dir / "lock")
+    lock_dir = app_dir / "lock"
+    write_lock(lock_app(app, {"EXTRA": "1"}, assets_dir=lock_dir / "assets"), lock_dir)
 
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -13,12 +13,9 @@ from pathlib import Path
 import pytest
 
 from spin.errors import SpinError
+from spin.mount_confinement import OutsideMount, resolve_beneath
 from spin.runtime import HttpRequest, Runtime, RuntimeConfig
-from spin.runtime.wasi.files import (
-    MountedFiles,
-    OutsideMount,
-    resolve_beneath,
-)
+from spin.runtime.wasi.files import MountedFiles
 from tests.support import logs_for, wat_component
 
 MODES = ["read-only", "transient-write"]

@@ -241,6 +241,28 @@ def test_given_working_dir_is_kept(tmp_path: Path, env: dict[str, str], flags: l
     assert LockedApp.from_file(work / "spin.lock").name == "test-app"
 
 
+def test_files_are_copied_into_the_working_dir_unless_direct_mounts(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """As Spin 3: `files` copied into <working dir>/assets/<id>, mounted from there; with
+    --direct-mounts a glob cannot be mounted in place and `spin up` says so before starting."""
+    install_executor(tmp_path / "bin" / "spin-trigger-dump")
+    manifest = write_app(tmp_path / "app", ["dump"])
+    manifest.write_text(manifest.read_text() + 'files = ["static/*.txt"]\n')
+    (tmp_path / "app" / "static").mkdir()
+    (tmp_path / "app" / "static" / "a.txt").write_text("a")
+    work = tmp_path / "work"
+    result = spin("up", "--restart", "never", "--tmp", str(work), cwd=tmp_path / "app", env=env)
+    assert result.returncode == 0, result.stderr
+    copy = work / "assets" / "dump-handler"
+    assert LockedApp.from_file(work / "spin.lock").component("dump-handler").files == [(copy, "/")]
+    assert (copy / "static" / "a.txt").read_text() == "a"
+    result = spin("up", "--direct-mounts", cwd=tmp_path / "app", env=env)
+    assert_clean_failure(
+        result, "component.dump-handler.files[0] ('static/*.txt') is not a directory"
+    )
+
+
 def test_reload_relocks_into_the_same_working_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

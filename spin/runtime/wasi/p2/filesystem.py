@@ -16,7 +16,7 @@ import stat as stat_module
 from pathlib import Path
 from typing import Any
 
-from spin.runtime.wasi.files import OutsideMount, resolve_beneath
+from spin.mount_confinement import OutsideMount, resolve_beneath
 from spin.runtime.wasi.p2.host import Err, Resource, WasiCall
 from spin.runtime.wasi.p2.io import InputStream, OutputStream, failed
 from spin.runtime.wasi.p2.registry import Interface
