@@ -17,6 +17,7 @@ SUBCOMMANDS: dict[str, str] = {
     "up": "spin.up.command:up_command",
     "build": "spin.up.build:build_command",
     "plugins": "spin.up.plugins:plugins_group",
+    "registry": "spin.registry.command:registry_group",
 }
 
 

@@ -1,13 +1,21 @@
 """Where `spin up` and `spin build` find the app: `-f/--from` (a manifest, a directory that holds
-a `spin.toml`, or a `.wasm` file), else the nearest `spin.toml` here or in a parent directory."""
+a `spin.toml`, or a `.wasm` file), else the nearest `spin.toml` here or in a parent directory.
+`spin up` also runs an app from a registry: `--from-registry REFERENCE`, or `-f REFERENCE` when
+no such file exists and it looks like a reference (as Spin guesses); it runs the locked app
+pulled into the cache (spin/registry)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from spin.errors import SpinError
+from spin.registry.reference import looks_like_reference
+
+if TYPE_CHECKING:
+    from spin.manifest.model import AppManifest
 
 DEFAULT_MANIFEST = "spin.toml"
 
@@ -20,6 +28,46 @@ from_option = click.option(
     help="The manifest, or a directory containing spin.toml, or a .wasm file "
     "(default: ./spin.toml, else the nearest spin.toml in a parent directory).",
 )
+
+
+from_registry_option = click.option(
+    "--from-registry",
+    "from_registry",
+    metavar="REFERENCE",
+    help="Run the app pushed to this registry reference (e.g. localhost:5000/app:v1).",
+)
+insecure_option = click.option(
+    "-k",
+    "--insecure",
+    is_flag=True,
+    help="Talk to the registry over plain HTTP (a local registry without TLS).",
+)
+
+#: The suffix of a pulled locked app's file, which `load_app` reads instead of a manifest.
+LOCKED_SUFFIX = ".lock"
+
+
+def find_app(given: Path | None, from_registry: str | None, *, insecure: bool = False) -> Path:
+    """The manifest to run, or the locked app (`.lock`) pulled for a registry reference."""
+    reference = from_registry
+    if reference is None and given is not None and not given.exists():
+        reference = str(given) if looks_like_reference(str(given)) else None
+    if reference is None:
+        return find_manifest(given)
+    from spin.registry import pull_app
+
+    return pull_app(reference, insecure=insecure)
+
+
+def load_app(path: Path) -> AppManifest:
+    """The app at `path`: a manifest, or a locked app pulled from a registry."""
+    if path.suffix == LOCKED_SUFFIX:
+        from spin.registry.as_manifest import manifest_from_lock
+
+        return manifest_from_lock(path)
+    from spin.manifest import load_manifest
+
+    return load_manifest(path)
 
 
 def find_manifest(given: Path | None, cwd: Path | None = None) -> Path:

@@ -29,7 +29,15 @@ from spin.locked import APP_WORKING_DIR, LOCK_FILE_NAME, lock_app, write_lock
 from spin.manifest import AppManifest, load_manifest
 from spin.manifest.select import retain_components, retain_trigger_types
 from spin.supervisor import SupervisorSettings, supervise
-from spin.up.app_source import find_manifest, from_option
+from spin.up.app_source import (
+    LOCKED_SUFFIX,
+    find_app,
+    find_manifest,
+    from_option,
+    from_registry_option,
+    insecure_option,
+    load_app,
+)
 from spin.up.build import build_app
 from spin.up.discovery import find_executors
 from spin.up.executor_env import AppFiles, executor_env
@@ -240,6 +248,8 @@ Examples:
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
 )
 @from_option
+@from_registry_option
+@insecure_option
 @click.option(
     "-e",
     "--env",
@@ -301,6 +311,8 @@ Examples:
 def up_command(
     ctx: click.Context,
     manifest_option: Path | None,
+    from_registry: str | None,
+    insecure: bool,
     env_values: tuple[str, ...],
     temp: Path | None,
     direct_mounts: bool,
@@ -320,8 +332,8 @@ def up_command(
     with exit_on_error():
         extra_env = parse_env(env_values)
         settings = supervisor_settings(ctx, supervisor_params)
-        manifest_path = find_manifest(manifest_option)
-        if build_first:
+        manifest_path = find_app(manifest_option, from_registry, insecure=insecure)
+        if build_first and manifest_path.suffix != LOCKED_SUFFIX:  # a pulled app is built
             build_app(manifest_path)
         load = functools.partial(load_selected, manifest_path, component_ids, trigger_types)
         manifest = load()
@@ -339,9 +351,9 @@ def up_command(
 def load_selected(
     path: Path, component_ids: Sequence[str], trigger_types: Sequence[str] = ()
 ) -> AppManifest:
-    """The manifest at `path`, with only the components `-c` selected and the trigger types
+    """The app at `path`, with only the components `-c` selected and the trigger types
     `--trigger-type` selected (all without them)."""
-    app = retain_components(load_manifest(path), component_ids)
+    app = retain_components(load_app(path), component_ids)
     return retain_trigger_types(app, trigger_types)
 
 
@@ -365,9 +377,9 @@ def run_supervised(
     direct_mounts: bool = False,
 ) -> int:
     """Run the app under the supervisor; SIGHUP calls `reload` for a fresh plan (the manifest
-    read again by `load`, by default `load_manifest` of the same path)."""
+    read again by `load`, by default `load_app` of the same path)."""
     working_dir = working_dir_for(temp, manifest.path, execs=False)
-    load = load or functools.partial(load_manifest, manifest.path)
+    load = load or functools.partial(load_app, manifest.path)
 
     def reload() -> LaunchPlan:
         """Re-read the manifest, re-lock into the same working directory, re-route options."""

@@ -1,0 +1,314 @@
+"""`spin registry push/pull/login` and `spin up -f <reference>` against a real registry (Debian's
+docker-registry on loopback): Spin's OCI format on the wire, files reaching the guest, digests
+checked, the cache keyed by digest, credentials from the Docker config file, clear errors."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.registry.conftest import DockerRegistry
+from tests.support import free_port, wait_for, wat_to_wasm
+
+WAT_DIR = Path(__file__).parent.parent / "wat"
+SPIN_FORMAT = {
+    "wasm": "application/vnd.wasm.content.layer.v1+wasm",
+    "data": "application/vnd.wasm.content.layer.v1+data",
+    "archive": "application/vnd.wasm.content.bundle.v1.tar+gzip",
+    "locked": "application/vnd.fermyon.spin.application.v1+config",
+}
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+BIG = "0123456789" * 100  # over the 128 bytes Spin inlines: a layer of its own
+
+MANIFEST = """spin_manifest_version = 2
+[application]
+name = "files"
+version = "1.2.3"
+authors = ["Ada", "Grace"]
+[[trigger.http]]
+route = "/..."
+component = "files"
+[component.files]
+source = "spin1_http_file.wasm"
+files = [
+    { source = "static", destination = "/" },
+    { source = "more", destination = "/more" },
+    "top.txt",
+]
+"""
+
+
+def spin(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "spin", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def files_app(directory: Path) -> Path:
+    """An HTTP app whose guest answers with the file its request body names, with a directory
+    mounted at /, another at /more and a single file: small files (inlined) and a big one."""
+    (directory / "static" / "sub").mkdir(parents=True)
+    (directory / "more").mkdir()
+    wat_to_wasm(WAT_DIR / "spin1_http_file.wat", directory)
+    (directory / "static" / "hello.txt").write_text("hello from a pushed file\n")
+    (directory / "static" / "sub" / "big.txt").write_text(BIG)
+    (directory / "more" / "note.txt").write_text("a note\n")
+    (directory / "top.txt").write_text("top\n")
+    (directory / "spin.toml").write_text(MANIFEST)
+    return directory / "spin.toml"
+
+
+def registry_get(server: DockerRegistry, path: str, **headers: str) -> httpx.Response:
+    return httpx.get(f"http://{server.host}/v2/{path}", headers=headers, timeout=10)
+
+
+def pushed_manifest(server: DockerRegistry, repository: str, tag: str) -> dict:
+    response = registry_get(server, f"{repository}/manifests/{tag}", Accept=OCI_MANIFEST)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def layer_of(manifest: dict, kind: str) -> list[dict]:
+    return [layer for layer in manifest["layers"] if layer["mediaType"] == SPIN_FORMAT[kind]]
+
+
+@contextmanager
+def spin_up(*args: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    with log.open("wb") as out:
+        up = subprocess.Popen(
+            [sys.executable, "-m", "spin", "up", *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield up
+    finally:
+        up.send_signal(signal.SIGTERM)
+        assert up.wait(timeout=60) == 0, log.read_text()
+
+
+def get_file(port: int, name: str, up: subprocess.Popen[bytes], log: Path) -> httpx.Response | None:
+    assert up.poll() is None, log.read_text()
+    try:
+        return httpx.post(f"http://127.0.0.1:{port}/", content=name.encode(), timeout=5)
+    except httpx.TransportError:
+        return None
+
+
+def test_push_writes_spins_format_and_spin_up_serves_the_app_from_the_reference(
+    tmp_path: Path, registry: DockerRegistry, spin_home: Path
+) -> None:
+    manifest = files_app(tmp_path / "app")
+    reference = f"{registry.host}/apps/files:v1"
+    pushed = spin("registry", "push", "--insecure", "-f", str(manifest), reference)
+    assert pushed.returncode == 0, pushed.stderr
+    digest = pushed.stdout.split()[-1]
+
+    # Spin's format: Wasm and data layers with Spin's media types, the locked app last (its
+    # digest in the config's label), Spin's inferred annotations.
+    oci = pushed_manifest(registry, "apps/files", "v1")
+    by_digest = registry_get(registry, f"apps/files/manifests/{digest}", Accept=OCI_MANIFEST)
+    assert by_digest.json() == oci
+    assert [layer["mediaType"] for layer in oci["layers"]] == [
+        SPIN_FORMAT["wasm"],
+        SPIN_FORMAT["data"],  # only big.txt: the small files are inlined in the locked app
+        SPIN_FORMAT["locked"],
+    ]
+    assert oci["annotations"]["org.opencontainers.image.title"] == "files"
+    assert oci["annotations"]["org.opencontainers.image.version"] == "1.2.3"
+    assert oci["annotations"]["org.opencontainers.image.authors"] == "Ada, Grace"
+    config = registry_get(registry, f"apps/files/blobs/{oci['config']['digest']}").json()
+    locked_digest = layer_of(oci, "locked")[0]["digest"]
+    assert config["config"]["Labels"]["com.fermyon.spin.lockedAppDigest"] == locked_digest
+    locked = registry_get(registry, f"apps/files/blobs/{locked_digest}").json()
+    assert "origin" not in locked["metadata"]
+    (component,) = locked["components"]
+    assert component["source"]["digest"] == layer_of(oci, "wasm")[0]["digest"]
+    assert "source" not in component["source"]  # no local path leaves the machine
+    files = {entry["path"]: entry for entry in component["files"]}
+    assert set(files) == {"hello.txt", "sub/big.txt", "more/note.txt", "top.txt"}
+    assert base64.b64decode(files["top.txt"]["inline"]) == b"top\n"
+    assert files["sub/big.txt"]["digest"] == layer_of(oci, "data")[0]["digest"]
+    assert "inline" not in files["sub/big.txt"]
+
+    # spin up -f <reference> pulls it and serves a real request; every file reaches the guest.
+    port = free_port()
+    log = tmp_path / "up.log"
+    with spin_up("-k", "-f", reference, "--listen", f"127.0.0.1:{port}", log=log) as up:
+        answer = wait_for(lambda: get_file(port, "hello.txt", up, log), timeout=60, what="HTTP")
+        assert (answer.status_code, answer.text) == (200, "hello from a pushed file\n")
+        for name, text in [
+            ("sub/big.txt", BIG),
+            ("more/note.txt", "a note\n"),
+            ("top.txt", "top\n"),
+        ]:
+            response = get_file(port, name, up, log)
+            assert response is not None and (response.status_code, response.text) == (200, text)
+        assert get_file(port, "spin.toml", up, log).status_code == 404  # only what was mounted
+
+
+def test_pull_caches_by_digest_and_an_archive_push_round_trips(
+    tmp_path: Path, registry: DockerRegistry, spin_home: Path
+) -> None:
+    from spin.registry.pull import blob_path
+
+    manifest = files_app(tmp_path / "app")
+    reference = f"{registry.host}/apps/files:archive"
+    env_push = subprocess.run(
+        [sys.executable, "-m", "spin", "registry", "push", "-k", "-f", str(manifest), reference],
+        env={**os.environ, "SPIN_OCI_ARCHIVE_LAYERS": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert env_push.returncode == 0, env_push.stderr
+    oci = pushed_manifest(registry, "apps/files", "archive")
+    kinds = [layer["mediaType"] for layer in oci["layers"]]
+    # One archive per mount (static/, more/, top.txt) instead of a layer per file.
+    assert kinds == [SPIN_FORMAT["wasm"], *[SPIN_FORMAT["archive"]] * 3, SPIN_FORMAT["locked"]]
+
+    pulled = spin("registry", "pull", "-k", reference)
+    assert pulled.returncode == 0, pulled.stderr
+    lock = Path(pulled.stdout.split()[-1])
+    assets = lock.parent / "assets" / "files"
+    assert (assets / "sub" / "big.txt").read_text() == BIG
+    assert (assets / "more" / "note.txt").read_text() == "a note\n"
+    document = json.loads(lock.read_text())
+    assert document["metadata"]["origin"] == f"vnd.fermyon.origin-oci:{reference}"
+    (component,) = document["components"]
+    assert component["files"] == [{"source": assets.as_uri(), "path": "/"}]
+    wasm_digest = layer_of(oci, "wasm")[0]["digest"]
+    assert component["source"]["source"] == blob_path(wasm_digest).as_uri()
+
+    # Cached by digest: with the registry's copies of the layers gone, a second pull of the same
+    # manifest still works (only the manifest is asked for again).
+    for layer in oci["layers"]:
+        registry.blob_file(layer["digest"]).unlink()
+    again = spin("registry", "pull", "-k", reference)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == pulled.stdout
+
+
+def test_a_tampered_layer_is_refused_naming_both_digests(
+    tmp_path: Path, registry: DockerRegistry, spin_home: Path
+) -> None:
+    from spin.registry.pull import blob_path
+
+    reference = f"{registry.host}/apps/files:v1"
+    pushed = spin("registry", "push", "-k", "-f", str(files_app(tmp_path / "app")), reference)
+    assert pushed.returncode == 0, pushed.stderr
+    big = layer_of(pushed_manifest(registry, "apps/files", "v1"), "data")[0]["digest"]
+    stored = registry.blob_file(big)
+    stored.write_text(BIG[::-1])  # same size, other bytes: the registry serves them as they are
+
+    pulled = spin("registry", "pull", "-k", reference)
+    assert pulled.returncode == 1
+    assert big in pulled.stderr
+    import hashlib
+
+    actual = "sha256:" + hashlib.sha256(BIG[::-1].encode()).hexdigest()
+    assert actual in pulled.stderr and reference in pulled.stderr
+    assert "Traceback" not in pulled.stderr
+    assert not blob_path(big).exists()
+    assert list((Path(os.environ["SPIN_DATA_DIR"]) / "registry").glob("apps/*")) == []
+
+
+def test_errors_name_the_reference_and_the_fix(
+    tmp_path: Path, registry: DockerRegistry, spin_home: Path
+) -> None:
+    down = f"localhost:{free_port()}/apps/files:v1"
+    for args in (["registry", "pull", "-k", down], ["up", "-k", "-f", down]):
+        result = spin(*args)
+        assert result.returncode == 1
+        assert f"Cannot reach the registry of {down}" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+
+    unknown = f"{registry.host}/apps/nothing:v9"
+    result = spin("registry", "pull", "-k", unknown)
+    assert result.returncode == 1
+    assert "has no apps/nothing:v9" in result.stderr and "spin registry push" in result.stderr
+
+    result = spin("registry", "pull", "-k", f"{registry.host}/Apps/Files:v1")
+    assert result.returncode == 1
+    assert "Invalid registry reference" in result.stderr
+    assert "repository names are lower case" in result.stderr
+
+    # A plain-HTTP registry without --insecure: the error says to add it.
+    result = spin("registry", "pull", f"{registry.host}/apps/files:v1")
+    assert result.returncode == 1
+    assert "--insecure" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_login_stores_checked_credentials_that_push_and_pull_then_use(
+    tmp_path: Path, spin_home: Path
+) -> None:
+    workdir = tmp_path / "auth-registry"
+    workdir.mkdir()
+    server = DockerRegistry(workdir, users={"ada": "s3cret"})
+    server.start()
+    try:
+        reference = f"{server.host}/team/files:v1"
+        manifest = files_app(tmp_path / "app")
+
+        refused = spin("registry", "push", "-k", "-f", str(manifest), reference)
+        assert refused.returncode == 1
+        assert f"spin registry login {server.host}" in refused.stderr, refused.stderr
+
+        wrong = spin(
+            "registry", "login", "-k", "-u", "ada", "--password-stdin", server.host, stdin="nope\n"
+        )
+        assert wrong.returncode == 1
+        assert "did not accept the user 'ada'" in wrong.stderr, wrong.stderr
+        config = Path(os.environ["DOCKER_CONFIG"]) / "config.json"
+        assert not config.exists()
+
+        good = spin(
+            "registry",
+            "login",
+            "-k",
+            "-u",
+            "ada",
+            "--password-stdin",
+            server.host,
+            stdin="s3cret\n",
+        )
+        assert good.returncode == 0, good.stderr
+        stored = json.loads(config.read_text())["auths"][server.host]["auth"]
+        assert base64.b64decode(stored) == b"ada:s3cret"
+
+        pushed = spin("registry", "push", "-k", "-f", str(manifest), reference)
+        assert pushed.returncode == 0, pushed.stderr
+        pulled = spin("registry", "pull", "-k", reference)
+        assert pulled.returncode == 0, pulled.stderr
+        assert (Path(pulled.stdout.split()[-1]).parent / "assets/files/top.txt").is_file()
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("text", ["examples/demo", "spin.toml", "./app/spin.toml"])
+def test_a_missing_path_is_not_taken_for_a_reference(text: str) -> None:
+    from spin.registry.reference import looks_like_reference
+
+    assert not looks_like_reference(text)
+
+
+@pytest.mark.parametrize("text", ["localhost:5000/app:v1", "ghcr.io/me/app", "me/app:1.0"])
+def test_a_reference_is_recognised(text: str) -> None:
+    from spin.registry.reference import looks_like_reference
+
+    assert looks_like_reference(text)
