@@ -28,11 +28,11 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spin.errors import SpinError
-from spin.mount_confinement import check_mount
+from spin.mount_confinement import check_mount, confined_guest_path
 
 if TYPE_CHECKING:
     from spin.manifest.model import Component
@@ -79,13 +79,7 @@ def direct_mounts(component: Component, manifest: Path) -> list[dict[str, Any]]:
 
 def _copy(component_id: str, source: Path, staging: Path, guest: str) -> None:
     """Copy a file, or a directory with its links as links, to `guest` under `staging`."""
-    parts = PurePosixPath(guest).parts[1:]
-    if ".." in parts:
-        raise SpinError(
-            f"Component {component_id!r}: the guest path {guest!r} in `files` leaves the "
-            "guest's root. Use a path without `..`."
-        )
-    target = staging.joinpath(*parts)
+    target = staging.joinpath(*confined_guest_path(component_id, guest).parts[1:])
     try:
         if source.is_dir():
             check_mount(component_id, source)

@@ -131,3 +131,14 @@ def _check_link(component_id: str, root: Path, link: Path) -> None:
             f"{where} {relative} -> {target} that leads to neither a file nor a directory. "
             "Remove the link."
         )
+
+
+def confined_guest_path(component_id: str, guest: str) -> PurePosixPath:
+    """`guest` as an absolute guest path; SpinError if it climbs out of the guest's root."""
+    path = PurePosixPath("/") / guest
+    if ".." in path.parts:
+        raise SpinError(
+            f"Component {component_id!r}: the guest path {guest!r} in `files` leaves the "
+            "guest's root. Use a path without `..`."
+        )
+    return path

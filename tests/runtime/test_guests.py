@@ -187,22 +187,22 @@ def test_the_memory_limit_stops_a_growing_guest(tmp_path: Path) -> None:
 
 @pytest.fixture
 def app_files(tmp_path: Path) -> tuple[Path, Path]:
+    """(static/, root/) where root/ holds data/single.txt, as `spin up` copies a single file."""
     static = tmp_path / "static"
     static.mkdir()
     (static / "index.html").write_text("<h1>index</h1>\n")
-    single = tmp_path / "single.txt"
-    single.write_text("a single file\n")
+    root = tmp_path / "root"
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "single.txt").write_text("a single file\n")
     (tmp_path / "secret.txt").write_text("not mounted\n")
-    return static, single
+    return static, root
 
 
 def test_mounted_files_are_readable_and_nothing_else_is(
     runtime: Runtime, tmp_path: Path, app_files: tuple[Path, Path]
 ) -> None:
-    static, single = app_files
-    component = wat_component(
-        "wasi_files", tmp_path, files=[(single, "/data/single.txt"), (static, "/static")]
-    )
+    static, root = app_files
+    component = wat_component("wasi_files", tmp_path, files=[(root, "/"), (static, "/static")])
     guest = runtime.load(component, logs_for(tmp_path, "files"))
 
     assert guest.run_command(["files", "data/single.txt"], {}, b"") == b"a single file\n"
@@ -210,20 +210,20 @@ def test_mounted_files_are_readable_and_nothing_else_is(
     assert guest.run_command(["files", "../../etc/passwd"], {}, b"").startswith(b"error")
     # read-only without transient write
     assert guest.run_command(["files", "data/single.txt", "w"], {}, b"").startswith(b"error")
-    assert single.read_text() == "a single file\n"
+    assert (root / "data" / "single.txt").read_text() == "a single file\n"
 
 
 def test_transient_write_changes_a_private_copy_only(
     tmp_path: Path, app_files: tuple[Path, Path]
 ) -> None:
-    _, single = app_files
+    _, root = app_files
     runtime = Runtime(RuntimeConfig(allow_transient_write=True, transient_dir=tmp_path / "tr"))
     try:
-        component = wat_component("wasi_files", tmp_path, files=[(single, "/data/single.txt")])
+        component = wat_component("wasi_files", tmp_path, files=[(root, "/")])
         guest = runtime.load(component, logs_for(tmp_path, "files"))
         assert guest.run_command(["f", "data/single.txt", "w"], {}, b"") == b"written"
         assert guest.run_command(["f", "data/single.txt"], {}, b"") == b"written by the guest"
-        assert single.read_text() == "a single file\n"
+        assert (root / "data" / "single.txt").read_text() == "a single file\n"
     finally:
         runtime.close()
     assert not any((tmp_path / "tr").iterdir())

@@ -130,11 +130,26 @@ def test_dangling_and_tree_links_fail_cleanly_and_leave_no_copy(
     assert not list((tmp_path / "transient").glob("*/*")), "a copy was left behind"
 
 
-def test_a_symlinked_single_file_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "host.txt").write_text("HOST file\n")
+@pytest.mark.parametrize("mode", MODES)
+def test_only_directories_are_mounted_as_spin_executors_mount_them(
+    tmp_path: Path, mount: Path, mode: str
+) -> None:
+    """A lock that mounts a file, a link (even to a directory) or nothing is refused: `spin up`
+    copies single files into a directory, and Spin's own executors refuse the rest too."""
     os.symlink(tmp_path / "host.txt", tmp_path / "single")
-    with pytest.raises(SpinError, match=r"is a symbolic link to .*host\.txt"):
-        MountedFiles("c", [(tmp_path / "single", "/s")], writable=False, work_dir=None)
+    os.symlink(mount, tmp_path / "linked-dir")
+    work = tmp_path / "transient"
+    for host, says in [
+        (tmp_path / "host.txt", "which is no directory"),
+        (tmp_path / "single", r"which is a link to .*host\.txt"),
+        (tmp_path / "linked-dir", "which is a link to"),
+        (tmp_path / "missing", "which is no directory"),
+    ]:
+        with pytest.raises(SpinError, match=f"Component 'c': the locked app mounts .*{says}"):
+            MountedFiles(
+                "c", [(mount, "/"), (host, "/s")], writable=mode != "read-only", work_dir=work
+            )
+    assert not list(work.glob("*/*")), "a copy was left behind"
 
 
 def test_a_device_or_pipe_in_a_mount_is_refused(tmp_path: Path, mount: Path) -> None:

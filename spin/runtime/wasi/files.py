@@ -1,11 +1,10 @@
 """A component's `files`, turned into the directories the guest gets as WASI preopens.
 
-The locked app lists (host path, guest path) pairs: a directory mounted at a guest path, or a
-single file (glob patterns are expanded to one entry per file). WASI can only preopen
-directories, so single files are gathered into a staging directory (hard links where possible)
-preopened at `/`; directories are preopened where they are. Without transient write the guest
-sees everything read-only; with it, the guest gets a private copy it may change, and the
-originals are never touched.
+The locked app lists (host directory, guest path) pairs, and each directory is preopened at its
+guest path. Only directories are mounted, as Spin's executors mount them: `spin up` copies a
+component's single files and globs into one directory of the working directory
+(`spin.file_mounts`). Without transient write the guest sees the directories read-only; with
+it, the guest gets a private copy it may change, and the directories are never touched.
 
 Confinement: a guest sees what the manifest mounts and nothing else. Before anything is
 preopened or copied, every mounted tree is checked (`spin.mount_confinement.check_mount`), and
@@ -26,29 +25,14 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from spin.errors import SpinError
-from spin.mount_confinement import check_mount
+from spin.mount_confinement import check_mount, confined_guest_path
 
 #: Name prefix of staging directories (after the component id) and of copies being made.
 STAGING_MARK = "-files-"
 PARTIAL_PREFIX = ".partial-"
-
-
-def check_single_file(component_id: str, host: Path, guest: str) -> None:
-    """SpinError unless `host`, to be mounted at `guest`, is a regular file (not a link)."""
-    if host.is_symlink():
-        raise SpinError(
-            f"Component {component_id!r}: the file to mount at {guest!r}, {host}, is a symbolic "
-            f"link to {os.readlink(host)}. Mount the file it points to instead (the manifest "
-            "does so for the files it lists itself)."
-        )
-    if not host.is_file():
-        raise SpinError(
-            f"Component {component_id!r}: the file to mount at {guest!r}, {host}, is not a "
-            "regular file. Fix the component's `files` in the manifest."
-        )
 
 
 @dataclass(frozen=True)
@@ -59,7 +43,7 @@ class Preopen:
 
 
 class MountedFiles:
-    """The preopens of one component, and the staging directory behind them (if any)."""
+    """The preopens of one component, and the private copies behind them (transient write)."""
 
     def __init__(
         self,
@@ -83,28 +67,20 @@ class MountedFiles:
             raise
 
     def _mount(self, files: list[tuple[Path, str]], writable: bool) -> None:
-        single_files: list[tuple[Path, PurePosixPath]] = []
-        directories: list[tuple[Path, PurePosixPath]] = []
         for host, guest in files:
-            guest_path = _guest_path(self.component_id, guest)
-            if host.is_dir() and not host.is_symlink():
-                check_mount(self.component_id, host)
-                directories.append((host, guest_path))
-            elif host.exists() or host.is_symlink():
-                check_single_file(self.component_id, host, guest)
-                single_files.append((host, guest_path))
-            else:
+            guest_path = confined_guest_path(self.component_id, guest)
+            if host.is_symlink() or not host.is_dir():
+                what = f"a link to {os.readlink(host)}" if host.is_symlink() else "no directory"
                 raise SpinError(
-                    f"Component {self.component_id!r}: the file to mount at {guest!r}, {host}, "
-                    "does not exist. Fix the component's `files` in the manifest."
+                    f"Component {self.component_id!r}: the locked app mounts {host} at "
+                    f"{guest!r}, which is {what}. Only directories are mounted, as Spin's "
+                    "executors mount them: lock the app again with `spin up`, which copies a "
+                    "component's files into one directory, or fix its `files`."
                 )
-        for host, guest_path in directories:
+            check_mount(self.component_id, host)
             if writable:
                 host = self._copy_tree(host, f"dir{len(self.preopens)}")
             self.preopens.append(Preopen(_real(host), str(guest_path), writable))
-        if single_files:
-            root = self._stage_files(single_files, copy=writable)
-            self.preopens.insert(0, Preopen(_real(root), "/", writable))
 
     def _copy_tree(self, host: Path, name: str) -> Path:
         """A private copy of the directory `host` (links kept as links), made under a
@@ -121,23 +97,6 @@ class MountedFiles:
             ) from None
         os.rename(partial, final)
         return final
-
-    def _stage_files(self, files: list[tuple[Path, PurePosixPath]], *, copy: bool) -> Path:
-        staging = self._staging_dir()
-        partial, root = staging / f"{PARTIAL_PREFIX}root", staging / "root"
-        for host, guest_path in files:
-            target = partial.joinpath(*guest_path.parts[1:])
-            try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                _place(host, target, copy=copy)
-            except OSError as err:
-                raise SpinError(
-                    f"Component {self.component_id!r}: cannot stage {host} for the guest at "
-                    f"{guest_path}: {err.strerror}. Free space under {staging.parent}, or fix "
-                    "the component's `files`."
-                ) from None
-        os.rename(partial, root)
-        return root
 
     def _staging_dir(self) -> Path:
         """This component's staging directory, created (and locked) on first use."""
@@ -215,24 +174,3 @@ def _copy_problem(err: OSError | shutil.Error) -> str:
 def _real(path: Path) -> Path:
     """`path` without links on the way (the transient directory may lie under one)."""
     return Path(os.path.realpath(path))
-
-
-def _guest_path(component_id: str, guest: str) -> PurePosixPath:
-    path = PurePosixPath("/") / guest
-    if ".." in path.parts:
-        raise SpinError(
-            f"Component {component_id!r}: the guest path {guest!r} in `files` leaves the "
-            "guest's root. Use a path without `..`."
-        )
-    return path
-
-
-def _place(host: Path, target: Path, *, copy: bool) -> None:
-    """Put `host` at `target`: a private copy when the guest may write, else a hard link."""
-    if not copy:
-        try:
-            os.link(host, target, follow_symlinks=False)
-            return
-        except OSError:
-            pass  # another file system, or links not allowed: copy instead
-    shutil.copy2(host, target, follow_symlinks=False)
