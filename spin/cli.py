@@ -18,6 +18,8 @@ SUBCOMMANDS: dict[str, str] = {
     "build": "spin.up.build:build_command",
     "plugins": "spin.up.plugins:plugins_group",
     "registry": "spin.registry.command:registry_group",
+    "kube": "spin.deploy.command:kube_group",
+    "export": "spin.deploy.command:export_group",
 }
 
 

@@ -12,17 +12,11 @@ import psutil
 import redis
 
 from tests.support import RedisServer, RunningExecutor, free_port, wait_for
+from tests.up.test_cli import spin as run_spin
 
 
 def spin_up(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "spin", "up", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_spin("up", *args, cwd=cwd, env=env)
 
 
 def subscribers(server: RedisServer, channel: str) -> int:
