@@ -17,6 +17,7 @@ from spin.manifest.model import (
     Component,
     ComponentSource,
     FileMount,
+    FilesEntry,
     Trigger,
     Variable,
 )
@@ -59,15 +60,19 @@ def manifest_from_lock(path: Path) -> AppManifest:
 
 def _component(raw: dict[str, Any]) -> Component:
     metadata: dict[str, Any] = raw.get("metadata", {})
+    mounts = [
+        (path_from_url(entry["source"]), str(entry["path"])) for entry in raw.get("files", [])
+    ]
     return Component(
         id=str(raw["id"]),
         source=ComponentSource(path=path_from_url(raw["source"]["source"])),
         description=str(metadata.get("description", "")),
         variables=dict(raw.get("config", {})),
         environment=dict(raw.get("env", {})),
-        files=tuple(
-            FileMount(path_from_url(entry["source"]), entry["path"])
-            for entry in raw.get("files", [])
+        files=tuple(FileMount(path, guest) for path, guest in mounts),
+        files_as_written=tuple(
+            FilesEntry(f"{raw['id']}.files[{n}]", str(path), path, guest)
+            for n, (path, guest) in enumerate(mounts)
         ),
         allowed_outbound_hosts=tuple(metadata.get("allowed_outbound_hosts", [])),
         key_value_stores=tuple(metadata.get("key_value_stores", [])),

@@ -43,9 +43,11 @@ def push_app(
     from spin.manifest import load_manifest
 
     target = parse_reference(reference)
-    locked = lock_app(load_manifest(manifest_path))
+    app = load_manifest(manifest_path)
     session = RegistrySession(target, insecure=insecure)
     with tempfile.TemporaryDirectory(prefix="spin-push-") as scratch:
+        # As Spin: the files are copied, as for `spin up`, then pushed from the copy.
+        locked = lock_app(app, assets_dir=Path(scratch, "assets"))
         assembly = assemble(locked, Path(scratch))
         layers = [session.push_blob(path, media) for path, media in assembly.layers.values()]
         locked_file = Path(scratch, "locked-app.json")

@@ -179,8 +179,9 @@ def test_pull_caches_by_digest_and_an_archive_push_round_trips(
     assert env_push.returncode == 0, env_push.stderr
     oci = pushed_manifest(registry, "apps/files", "archive")
     kinds = [layer["mediaType"] for layer in oci["layers"]]
-    # One archive per mount (static/, more/, top.txt) instead of a layer per file.
-    assert kinds == [SPIN_FORMAT["wasm"], *[SPIN_FORMAT["archive"]] * 3, SPIN_FORMAT["locked"]]
+    # One archive per mount (the component's files, copied into one directory as Spin locks
+    # them) instead of a layer per file.
+    assert kinds == [SPIN_FORMAT["wasm"], SPIN_FORMAT["archive"], SPIN_FORMAT["locked"]]
 
     pulled = spin("registry", "pull", "-k", reference)
     assert pulled.returncode == 0, pulled.stderr
@@ -312,3 +313,34 @@ def test_a_reference_is_recognised(text: str) -> None:
     from spin.registry.reference import looks_like_reference
 
     assert looks_like_reference(text)
+
+
+def test_push_reads_per_file_mounts_and_directories_mounted_anywhere(tmp_path: Path) -> None:
+    """Locks of other shapes (a single file at a guest path, a directory at /more, as older
+    locks and --direct-mounts have) push their files under those guest paths."""
+    from spin.registry.push import assemble
+
+    files_app(tmp_path)
+    wasm = tmp_path / "spin1_http_file.wasm"
+    locked = {
+        "spin_lock_version": 0,
+        "metadata": {"name": "files", "origin": (tmp_path / "spin.toml").as_uri()},
+        "components": [
+            {
+                "id": "files",
+                "source": {"content_type": "application/wasm", "source": wasm.as_uri()},
+                "files": [
+                    {"source": (tmp_path / "top.txt").as_uri(), "path": "/top.txt"},
+                    {"source": (tmp_path / "more").as_uri(), "path": "/more"},
+                    {"source": (tmp_path / "static").as_uri(), "path": "/"},
+                ],
+            }
+        ],
+    }
+    assembly = assemble(locked, tmp_path)
+    (component,) = assembly.locked["components"]
+    paths = [entry["path"] for entry in component["files"]]
+    assert paths == ["top.txt", "more/note.txt", "hello.txt", "sub/big.txt"]
+    assert "origin" not in assembly.locked["metadata"]
+    kinds = [media for _, media in assembly.layers.values()]
+    assert kinds == [SPIN_FORMAT["wasm"], SPIN_FORMAT["data"]]  # big.txt; the rest inlined
