@@ -269,3 +269,20 @@ def test_an_executor_given_only_the_manifest_copies_into_its_working_dir(
     [(mount, _)] = load_app_from_env().app.component("web").files
     assert mount == (manifest.parent / ".spin" / "up" / "assets" / "web").resolve()
     assert path_from_url(mount.as_uri()) == mount
+
+
+def test_a_pulled_app_is_copied_again_or_mounted_directly(tmp_path: Path) -> None:
+    """`spin up -f <registry reference>` runs a pulled lock (its files one directory) through
+    the same locking: copied into the working directory, or mounted in place."""
+    from spin.registry.as_manifest import manifest_from_lock
+
+    pulled = tmp_path / "pulled"
+    files = {"assets/web/notes.txt": b"notes"}
+    manifest = write(pulled, HEAD + 'files = ["assets/web"]\n', files)
+    lock = write_lock(lock_app(load_manifest(manifest), assets_dir=pulled / "a"), pulled)
+    app = manifest_from_lock(lock)
+    copied = lock_app(app, assets_dir=tmp_path / "work" / "assets")["components"][0]["files"]
+    assert copied == [{"source": (tmp_path / "work" / "assets" / "web").as_uri(), "path": "/"}]
+    assert files_in(tmp_path / "work" / "assets" / "web") == {"/assets/web/notes.txt": b"notes"}
+    direct = lock_app(app)["components"][0]["files"]
+    assert direct == [{"source": (pulled / "a" / "web").resolve().as_uri(), "path": "/"}]
