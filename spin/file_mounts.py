@@ -49,7 +49,7 @@ def copied_mounts(component: Component, assets_dir: Path) -> list[dict[str, Any]
     staging = Path(tempfile.mkdtemp(prefix=f".{component.id}-", dir=assets_dir))
     try:
         for mount in component.files:
-            _copy(component.id, mount.source, staging, mount.destination)
+            _copy(component.id, mount.source, staging, mount.destination, assets_dir.resolve())
         final = _publish(staging, assets_dir / component.id)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -77,13 +77,24 @@ def direct_mounts(component: Component, manifest: Path) -> list[dict[str, Any]]:
     return mounts
 
 
-def _copy(component_id: str, source: Path, staging: Path, guest: str) -> None:
-    """Copy a file, or a directory with its links as links, to `guest` under `staging`."""
+def _copy(component_id: str, source: Path, staging: Path, guest: str, assets_dir: Path) -> None:
+    """Copy a file, or a directory with its links as links, to `guest` under `staging`.
+
+    Nothing under `assets_dir` is copied: with the working directory inside the app directory
+    (`spin up --exec`'s `.spin/up`), `"**/*"` or a `"."` mount would otherwise copy earlier
+    copies, and copy the copy being made into itself."""
+    if source.resolve().is_relative_to(assets_dir):
+        return
     target = staging.joinpath(*confined_guest_path(component_id, guest).parts[1:])
+
+    def skip_assets(directory: str, names: list[str]) -> list[str]:
+        here = assets_dir.name in names and Path(directory).resolve() == assets_dir.parent
+        return [assets_dir.name] if here else []
+
     try:
         if source.is_dir():
             check_mount(component_id, source)
-            shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
+            shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True, ignore=skip_assets)
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)

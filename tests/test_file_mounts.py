@@ -286,3 +286,19 @@ def test_a_pulled_app_is_copied_again_or_mounted_directly(tmp_path: Path) -> Non
     assert files_in(tmp_path / "work" / "assets" / "web") == {"/assets/web/notes.txt": b"notes"}
     direct = lock_app(app)["components"][0]["files"]
     assert direct == [{"source": (pulled / "a" / "web").resolve().as_uri(), "path": "/"}]
+
+
+@pytest.mark.parametrize("files", ['["**/*"]', '[{ source = ".", destination = "/" }]'])
+def test_a_working_dir_inside_the_app_is_never_copied_into_itself(
+    tmp_path: Path, files: str
+) -> None:
+    """`spin up --exec` locks into <app dir>/.spin/up: the whole app mounted must not bring
+    earlier copies (or the copy being made) along, run after run."""
+    app = tmp_path / "app"
+    manifest = write(app, HEAD + f"files = {files}\n", {"notes.txt": b"notes"})
+    assets = app / ".spin" / "up" / "assets"
+    for _ in range(2):
+        lock_app(load_manifest(manifest), assets_dir=assets)
+    copied = files_in(assets / "web")
+    assert copied["/notes.txt"] == b"notes"
+    assert not [path for path in copied if path.startswith("/.spin")]
