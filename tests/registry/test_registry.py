@@ -43,7 +43,7 @@ source = "spin1_http_file.wasm"
 files = [
     { source = "static", destination = "/" },
     { source = "more", destination = "/more" },
-    "top.txt",
+    { source = "top.txt", destination = "/top.txt" },
 ]
 """
 
