@@ -10,6 +10,7 @@ import ast
 import json
 import re
 import shutil
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -93,11 +94,22 @@ def materialise(text: str, app: Path) -> Path:
         elif not path.exists():
             path.mkdir(parents=True)
             (path / "a.txt").write_text("a")
-    for pattern in re.findall(r'files = \["([^"*]+)', text):
-        (app / pattern).parent.mkdir(parents=True, exist_ok=True)
+    for pattern in _string_entries(text):
+        path = app / pattern
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() and not set(pattern) & set("*?["):
+            path.write_text(pattern)  # a single file
     manifest = app / "spin.toml"
     manifest.write_text(text)
     return manifest
+
+
+def _string_entries(text: str) -> list[str]:
+    """The path and glob entries of every component's `files` (v2 tables, v1 array)."""
+    document = tomllib.loads(text)
+    tables = document.get("component", {})
+    components = tables.values() if isinstance(tables, dict) else tables
+    return [e for c in components for e in c.get("files", []) if isinstance(e, str)]
 
 
 def app_for(name: str, tmp_path: Path) -> Path:
