@@ -344,3 +344,57 @@ def test_push_reads_per_file_mounts_and_directories_mounted_anywhere(tmp_path: P
     assert "origin" not in assembly.locked["metadata"]
     kinds = [media for _, media in assembly.layers.values()]
     assert kinds == [SPIN_FORMAT["wasm"], SPIN_FORMAT["data"]]  # big.txt; the rest inlined
+
+
+def test_an_app_whose_config_is_the_locked_app_is_pulled_as_older_spins_pushed_it(
+    tmp_path: Path, registry: DockerRegistry, spin_home: Path
+) -> None:
+    """Older Spins pushed the locked app as the manifest's config, with no locked-app layer."""
+    from spin.registry import pull_app
+    from spin.registry.client import RegistrySession
+    from spin.registry.reference import parse_reference
+
+    wasm = wat_to_wasm(WAT_DIR / "spin1_http_file.wat", tmp_path)
+    (tmp_path / "big.txt").write_text(BIG)
+    reference = parse_reference(f"{registry.host}/old/app:v1")
+    session = RegistrySession(reference, insecure=True)
+    wasm_layer = session.push_blob(wasm, SPIN_FORMAT["wasm"])
+    data_layer = session.push_blob(tmp_path / "big.txt", SPIN_FORMAT["data"])
+    locked = {
+        "spin_lock_version": 0,
+        "metadata": {"name": "old"},
+        "triggers": [
+            {"id": "t", "trigger_type": "http", "trigger_config": {"component": "c", "route": "/"}}
+        ],
+        "components": [
+            {
+                "id": "c",
+                "source": {"content_type": "application/wasm", "digest": wasm_layer["digest"]},
+                "files": [
+                    {"path": "data/big.txt", "digest": data_layer["digest"]},
+                    {"path": "hi.txt", "inline": base64.b64encode(b"hi\n").decode()},
+                ],
+            }
+        ],
+    }
+    (tmp_path / "locked.json").write_text(json.dumps(locked))
+    config = session.push_blob(tmp_path / "locked.json", SPIN_FORMAT["locked"])
+    session.push_manifest(
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": config,
+            "layers": [wasm_layer, data_layer],
+        }
+    )
+
+    lock = pull_app(str(reference), insecure=True)
+    document = json.loads(lock.read_text())
+    (component,) = document["components"]
+    assert Path(component["source"]["source"].removeprefix("file://")).read_bytes() == (
+        wasm.read_bytes()
+    )
+    assets = lock.parent / "assets" / "c"
+    assert (assets / "data" / "big.txt").read_text() == BIG
+    assert (assets / "hi.txt").read_text() == "hi\n"
+    assert pull_app(str(reference), insecure=True) == lock  # cached by the manifest's digest
