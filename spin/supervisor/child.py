@@ -8,7 +8,6 @@ task. `stop()` and `kill_now()` are plain calls, safe at any time, also before `
 from __future__ import annotations
 
 import math
-import os
 import signal
 import subprocess
 import time
@@ -27,6 +26,7 @@ from spin.supervisor.process import (
     TREE_TOKEN,
     ExitStatus,
     adopted_children,
+    chunks,
     kill_marked,
     signal_group,
     spawn,
@@ -362,14 +362,7 @@ class Child:
         fd = pipe.fileno()
         pending = b""
         try:
-            while True:
-                await anyio.wait_readable(fd)
-                try:
-                    chunk = os.read(fd, 65536)
-                except BlockingIOError:
-                    continue
-                if not chunk:
-                    break
+            async for chunk in chunks(fd):
                 *lines, pending = (pending + chunk).split(b"\n")
                 for line in lines:
                     self._log.output(self.trigger_type, run.pid, stream, line)

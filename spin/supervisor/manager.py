@@ -8,7 +8,6 @@ import shutil
 import signal
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,22 +15,20 @@ import anyio
 
 from spin.errors import SpinError
 from spin.notify import notify
+from spin.supervisor import HANDLED_SIGNALS
 from spin.supervisor.child import Child, Services
 from spin.supervisor.log import EventLog
 from spin.supervisor.orphan_guard import OrphanGuard
+from spin.supervisor.planner import Planner
 from spin.supervisor.process import ExitStatus, adopted_children
 from spin.supervisor.reaper import Reaper
 from spin.supervisor.settings import SupervisorSettings
 from spin.up.launch import ExecutorLaunch, LaunchPlan
 
 if TYPE_CHECKING:
+    from anyio import CancelScope
     from anyio.abc import TaskGroup, TaskStatus
 
-#: Signals the supervisor handles; they are blocked from the start of `supervise()` until the
-#: event loop listens, so none is lost or acted on by default during start-up.
-HANDLED_SIGNALS = frozenset(
-    {signal.SIGINT, signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1, signal.SIGCHLD}
-)
 STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGQUIT})
 
 #: The message of Spin's classic behaviour (`--restart never`).
@@ -43,14 +40,15 @@ class Manager:
         self,
         plan: LaunchPlan,
         settings: SupervisorSettings,
-        reload: Callable[[], LaunchPlan] | None = None,
+        planner: Planner | None = None,
     ) -> None:
         self.settings = settings
         self.log = EventLog(settings.log_format)
         self.exit_code = 0
         self.stopping = False
         self._plan = plan
-        self._reload = reload
+        self._planner = planner
+        self._planning: CancelScope | None = None  # a reload's planning, cancelled by stop()
         self._reloading = False
         self._reload_again = False
         self._announced_ready = False
@@ -183,6 +181,8 @@ class Manager:
         self.exit_code = exit_code
         self.log.event("stopping", reason=reason)
         notify("STOPPING=1")
+        if self._planning is not None:
+            self._planning.cancel()
         for child in list(self._live):
             child.stop()
 
@@ -253,7 +253,7 @@ class Manager:
     # --- SIGHUP --------------------------------------------------------------------------------
 
     def _request_reload(self) -> None:
-        if self._reload is None:
+        if self._planner is None:
             self.log.event(
                 "reload-unavailable",
                 level="warn",
@@ -269,21 +269,27 @@ class Manager:
         self._group.start_soon(self._reload_until_current)
 
     async def _reload_until_current(self) -> None:
-        assert self._reload is not None
         try:
             again = True
             while again and not self.stopping:
                 self._reload_again = False
                 self.log.event("reloading")
-                try:
-                    plan = self._reload()
-                except SpinError as err:
-                    self.log.event("reload-failed", level="error", reason=str(err))
-                else:
+                plan = await self._plan_again()
+                if plan is not None:
                     await self._apply(plan)
                 again = self._reload_again
         finally:
             self._reloading = False
+
+    async def _plan_again(self) -> LaunchPlan | None:
+        """The planner's new plan; None when it has none (logged) or stop() cancelled it."""
+        assert self._planner is not None
+        with anyio.CancelScope() as self._planning:
+            try:
+                return await self._planner.plan(self._services.reaper)
+            except SpinError as err:
+                self.log.event("reload-failed", level="error", reason=str(err))
+        return None
 
     async def _apply(self, plan: LaunchPlan) -> None:
         """Replace the executors one type at a time; remove and add types as the plan says."""

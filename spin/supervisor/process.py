@@ -14,8 +14,11 @@ import ctypes
 import os
 import signal
 import subprocess
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from typing import IO
+
+import anyio
 
 from spin.parent_death import die_with_parent
 
@@ -68,8 +71,15 @@ class ExitStatus:
         return {"code": self.code}
 
 
-def spawn(argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """Start an executor in a new session with piped stdout/stderr (non-blocking read ends).
+def spawn(
+    argv: list[str],
+    env: dict[str, str],
+    *,
+    stdin: int | IO[bytes] = subprocess.DEVNULL,
+    stderr: int | None = subprocess.PIPE,
+) -> subprocess.Popen[bytes]:
+    """Start a process (an executor, a reload's planner) in a new session with piped stdout and,
+    unless inherited (`stderr=None`), stderr; the read ends are non-blocking (see `chunks`).
 
     The caller reaps it (see `reaper.py`); Popen's own wait methods are never used.
     """
@@ -77,16 +87,29 @@ def spawn(argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         argv,
         env=env,
-        stdin=subprocess.DEVNULL,
+        stdin=stdin,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=stderr,
         start_new_session=True,
         preexec_fn=lambda: _prepare_child(supervisor_pid),
     )
     for stream in (process.stdout, process.stderr):
-        assert stream is not None
-        os.set_blocking(stream.fileno(), False)
+        if stream is not None:
+            os.set_blocking(stream.fileno(), False)
     return process
+
+
+async def chunks(fd: int) -> AsyncIterator[bytes]:
+    """What a non-blocking pipe delivers, as it comes, until end-of-file."""
+    while True:
+        await anyio.wait_readable(fd)
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            continue
+        if not chunk:
+            return
+        yield chunk
 
 
 def signal_group(pgid: int, signum: int) -> bool:

@@ -8,7 +8,7 @@ options it was given onto these settings (spin/up/supervisor_options.py); the ma
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from spin.supervisor.log import LogFormat
@@ -35,3 +35,11 @@ class SupervisorSettings:
 
     def policy_for(self, trigger_type: str, overrides: dict[str, dict[str, Any]]) -> Policy:
         return self.policy.with_overrides(overrides.get(trigger_type, {}))
+
+    def to_json(self) -> dict[str, Any]:
+        """The settings as JSON-ready data (the hand-over from `spin up`, handover.py)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SupervisorSettings:
+        return cls(**{**data, "policy": Policy(**data["policy"])})

@@ -2,21 +2,20 @@
 
 The flow: find the manifest (`-f`, else `spin.toml` here or in a parent directory) -> load it ->
 find an executor for every trigger type (all are checked before anything starts) -> write the
-locked app (`spin.lock`) into the working directory -> either replace this process with the only
-executor (`--exec`) or hand one launch per trigger type to the supervisor.
+locked app (`spin.lock`) into the working directory -> replace this process either with the only
+executor (`--exec`) or with the supervisor process, handing it one launch per trigger type
+(spin/supervisor/handover.py; the planning itself is spin/up/planning.py).
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -24,11 +23,11 @@ import click
 
 from spin.console_log import configure_logging
 from spin.errors import SpinError, exit_on_error
-from spin.file_mounts import ASSETS_DIR_NAME
-from spin.locked import APP_WORKING_DIR, LOCK_FILE_NAME, lock_app, write_lock
+from spin.locked import APP_WORKING_DIR, LOCK_FILE_NAME
 from spin.manifest import AppManifest, load_manifest
-from spin.manifest.select import retain_components, retain_trigger_types
-from spin.supervisor import SupervisorSettings, supervise
+from spin.supervisor.handover import Handover, exec_supervisor
+from spin.supervisor.planner import Planner
+from spin.supervisor.settings import SupervisorSettings
 from spin.up.app_source import (
     LOCKED_SUFFIX,
     find_app,
@@ -36,14 +35,12 @@ from spin.up.app_source import (
     from_option,
     from_registry_option,
     insecure_option,
-    load_app,
 )
 from spin.up.build import build_app
 from spin.up.discovery import find_executors
 from spin.up.executor_env import AppFiles, executor_env
-from spin.up.fingerprint import executor_fingerprints
-from spin.up.launch import ExecutorLaunch, LaunchPlan
-from spin.up.option_routing import route_options
+from spin.up.launch import ExecutorLaunch
+from spin.up.planning import Replan, load_selected, planner_command, prepare
 from spin.up.supervisor_options import SUPERVISOR_OPTIONS, supervisor_settings
 
 log = logging.getLogger("spin.up.command")
@@ -61,53 +58,6 @@ def parse_env(values: Sequence[str]) -> dict[str, str]:
             )
         env[key] = val
     return env
-
-
-@dataclass(frozen=True)
-class PreparedApp:
-    """A loaded, locked app whose executors were all found (trailing options not yet added)."""
-
-    manifest: AppManifest
-    launches: list[ExecutorLaunch]
-    locked: dict[str, Any]  # what was written to spin.lock
-
-
-def prepare(
-    manifest: AppManifest,
-    extra_env: dict[str, str],
-    working_dir: Path,
-    *,
-    direct_mounts: bool = False,
-) -> PreparedApp:
-    """Find every executor of a loaded app, then write its spin.lock into the working dir,
-    with the components' files copied into `<working dir>/assets` (unless `direct_mounts`)."""
-    if not manifest.trigger_types():
-        raise SpinError(
-            f"{manifest.path} has no triggers, so there is nothing to run. Add a "
-            "[[trigger.<type>]] table (for example [[trigger.http]]) that names a component."
-        )
-    files = AppFiles(
-        manifest=manifest.path, lock=working_dir / LOCK_FILE_NAME, working_dir=working_dir
-    )
-    launches = find_executors(manifest, lambda trigger_type: executor_env(files, trigger_type))
-    assets_dir = None if direct_mounts else working_dir / ASSETS_DIR_NAME
-    locked = lock_app(manifest, extra_env, assets_dir=assets_dir)
-    write_lock(locked, working_dir)
-    return PreparedApp(manifest=manifest, launches=launches, locked=locked)
-
-
-def launch_plan(prepared: PreparedApp, trailing: Sequence[str]) -> LaunchPlan:
-    """What the supervisor runs: each executor with its share of the trailing options and the
-    digest of its part of the app, which a reload compares (`--exec` needs neither, and skips
-    walking the components' files for the digests)."""
-    parts = executor_fingerprints(prepared.locked)
-    launches = [
-        replace(launch, fingerprint=parts[launch.trigger_type]) for launch in prepared.launches
-    ]
-    return LaunchPlan(
-        executors=route_options(launches, trailing),
-        policies=prepared.manifest.supervisor,
-    )
 
 
 def require_single_type(manifest: AppManifest) -> None:
@@ -335,66 +285,38 @@ def up_command(
         manifest_path = find_app(manifest_option, from_registry, insecure=insecure)
         if build_first and manifest_path.suffix != LOCKED_SUFFIX:  # a pulled app is built
             build_app(manifest_path)
-        load = functools.partial(load_selected, manifest_path, component_ids, trigger_types)
-        manifest = load()
+        manifest = load_selected(manifest_path, component_ids, trigger_types)
         if exec_mode:
             require_single_type(manifest)
             working_dir = working_dir_for(temp, manifest_path, execs=True)
             prepared = prepare(manifest, extra_env, working_dir, direct_mounts=direct_mounts)
             exec_executor(prepared.launches[0], trailing)
-        code = run_supervised(
-            supervise, settings, manifest, extra_env, temp, trailing, load, direct_mounts
+        working_dir = working_dir_for(temp, manifest_path, execs=False)
+        replan = Replan(
+            manifest_path,
+            component_ids,
+            trigger_types,
+            extra_env,
+            working_dir,
+            trailing,
+            direct_mounts=direct_mounts,
         )
-    exit_now(code)
+        supervise_app(manifest, replan, settings, temporary=temp is None)
 
 
-def load_selected(
-    path: Path, component_ids: Sequence[str], trigger_types: Sequence[str] = ()
-) -> AppManifest:
-    """The app at `path`, with only the components `-c` selected and the trigger types
-    `--trigger-type` selected (all without them)."""
-    app = retain_components(load_app(path), component_ids)
-    return retain_trigger_types(app, trigger_types)
-
-
-def exit_now(code: int) -> NoReturn:
-    """Exit without the interpreter's teardown. By now every executor is gone, the logs are
-    flushed and the working directory removed; freeing every module's objects one by one would
-    be most of the time from SIGTERM to exit (~5-30 ms measured)."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
-
-
-def run_supervised(
-    supervise: Callable[[LaunchPlan, SupervisorSettings, Callable[[], LaunchPlan]], int],
-    settings: SupervisorSettings,
-    manifest: AppManifest,
-    extra_env: dict[str, str],
-    temp: Path | None,
-    trailing: Sequence[str],
-    load: Callable[[], AppManifest] | None = None,
-    direct_mounts: bool = False,
-) -> int:
-    """Run the app under the supervisor; SIGHUP calls `reload` for a fresh plan (the manifest
-    read again by `load`, by default `load_app` of the same path)."""
-    working_dir = working_dir_for(temp, manifest.path, execs=False)
-    load = load or functools.partial(load_app, manifest.path)
-
-    def reload() -> LaunchPlan:
-        """Re-read the manifest, re-lock into the same working directory, re-route options."""
-        return launch_plan(
-            prepare(load(), extra_env, working_dir, direct_mounts=direct_mounts), trailing
-        )
-
+def supervise_app(
+    manifest: AppManifest, replan: Replan, settings: SupervisorSettings, *, temporary: bool
+) -> NoReturn:
+    """Plan the app, then hand over to the supervisor process (spin/supervisor/handover.py),
+    which removes a temporary working directory when the app stops (here if planning fails)."""
     try:
-        plan = launch_plan(
-            prepare(manifest, extra_env, working_dir, direct_mounts=direct_mounts), trailing
-        )
-        return supervise(plan, settings, reload)
-    finally:
-        if temp is None:
-            shutil.rmtree(working_dir, ignore_errors=True)
+        plan = replan.plan(manifest)
+        planner = Planner(planner_command(), replan.to_json())
+        exec_supervisor(Handover(plan, settings, planner, replan.working_dir, temporary))
+    except BaseException:
+        if temporary:
+            shutil.rmtree(replan.working_dir, ignore_errors=True)
+        raise
 
 
 up_command.params.extend(SUPERVISOR_OPTIONS)

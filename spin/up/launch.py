@@ -1,12 +1,13 @@
 """What `spin up` hands the supervisor: one executor launch per trigger type.
 
-`spin.up.command` builds a `LaunchPlan` (executor found, argv with routed options, the executor
-contract's environment); `spin.supervisor` runs it. Neither needs the other's internals.
+`spin.up.planning` builds a `LaunchPlan` (executor found, argv with routed options, the executor
+contract's environment); `spin.supervisor` runs it, in another process (the hand-over and a
+reload's planner pass it as JSON). Neither needs the other's internals.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -34,3 +35,12 @@ class LaunchPlan:
     #: Per trigger type supervision overrides from the manifest's `[supervisor.<type>]` tables
     #: (keys: the fields of spin/supervisor/restart_policy.py's Policy), already validated.
     policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan as JSON-ready data (how it crosses from `spin up` to the supervisor)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LaunchPlan:
+        executors = [ExecutorLaunch(**launch) for launch in data["executors"]]
+        return cls(executors=executors, policies=data["policies"])

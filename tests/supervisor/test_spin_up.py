@@ -73,3 +73,40 @@ def test_spin_up_stops_on_sigterm_and_exits_0(sup: Supervised) -> None:
     assert {r["trigger"] for r in sup.events("term")} == {"alpha", "beta"}
     assert not any(pid_alive(r["pid"]) for r in started)
     assert "alpha | hello from pid" in sup.output()
+
+
+def parent_of(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as file:
+        return int(file.read().rsplit(")", 1)[1].split()[1])
+
+
+def test_spin_up_hands_over_to_the_supervisor_process_which_replans_on_sighup(
+    sup: Supervised,
+) -> None:
+    (sup.dir / "bin").mkdir()
+    for trigger_type in ("alpha", "beta"):
+        write_executor(sup.dir / f"bin/spin-trigger-{trigger_type}", events=str(sup.events_file))
+    manifest = write_manifest(sup.dir, ["alpha"])
+    process = spin_up(sup, "-f", str(manifest))
+    alpha = sup.wait_events("start", 1, "alpha")[0]
+    # The same PID, now the lean `python -m spin.supervisor`, is the executors' parent.
+    with open(f"/proc/{process.pid}/cmdline", "rb") as file:
+        assert file.read().split(b"\0")[1:3] == [b"-m", b"spin.supervisor"]
+    assert parent_of(alpha["pid"]) == process.pid
+    wait_for(lambda: "ready executors=1" in sup.log(), what="alpha ready")
+
+    write_manifest(sup.dir, ["alpha", "beta"])  # the planner process reads the manifest again
+    sup.signal(signal.SIGHUP)
+    sup.wait_log("reloaded executors=2")
+    beta = sup.wait_events("start", 1, "beta")[0]
+    assert parent_of(beta["pid"]) == process.pid
+
+    manifest.write_text(manifest.read_text() + "\n[component.app.unknown]\nx = 1\n")
+    sup.signal(signal.SIGHUP)
+    failed = sup.wait_log("reload-failed").split("reload-failed")[1].splitlines()[0]
+    assert "Invalid manifest" in failed and str(manifest) in failed, failed
+    assert "Traceback" not in sup.log()
+
+    sup.signal(signal.SIGINT)  # a terminal's Ctrl-C
+    assert sup.wait_exit() == 0
+    assert not any(pid_alive(record["pid"]) for record in sup.events("start"))

@@ -1,5 +1,5 @@
 """`spin up` as a user meets it: finding the manifest, clear errors, help, the supervised path
-with option routing, the working directory and the SIGHUP reload callback."""
+with option routing, the working directory and the SIGHUP replan."""
 
 from __future__ import annotations
 
@@ -13,11 +13,9 @@ from typing import Any
 import pytest
 
 from spin.locked import LockedApp, path_from_url
-from spin.manifest import load_manifest
-from spin.supervisor.settings import SupervisorSettings
 from spin.up.app_source import find_manifest
-from spin.up.command import parse_env, run_supervised
-from spin.up.launch import LaunchPlan
+from spin.up.command import parse_env
+from spin.up.planning import Replan
 from tests.fixtures.up.fakes import install_executor, write_app
 
 
@@ -263,40 +261,26 @@ def test_files_are_copied_into_the_working_dir_unless_direct_mounts(
     )
 
 
-def test_reload_relocks_into_the_same_working_dir(
+def test_a_replan_relocks_into_the_same_working_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The reload callback `spin up` gives the supervisor reads the edited manifest."""
+    """What the supervisor's planner runs on SIGHUP reads the edited manifest."""
     for trigger_type in ("web", "queue"):
         install_executor(tmp_path / "bin" / f"spin-trigger-{trigger_type}")
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("SPIN_DATA_DIR", str(tmp_path / "data"))
     manifest_path = write_app(tmp_path / "app", ["web"])
-    seen: list[LaunchPlan] = []
-    locked_names: list[str] = []
-
-    def remember(plan: LaunchPlan) -> None:
-        seen.append(plan)
-        locked_url = plan.executors[0].env["SPIN_LOCKED_URL"]
-        locked_names.append(LockedApp.from_file(path_from_url(locked_url)).name)
-
-    def supervise(plan: LaunchPlan, settings: SupervisorSettings, reload: Any) -> int:
-        remember(plan)
-        write_app(tmp_path / "app", ["web", "queue"], name="edited")
-        remember(reload())
-        return 7
-
-    code = run_supervised(
-        supervise, SupervisorSettings(), load_manifest(manifest_path), {"K": "v"}, None, []
-    )
-    assert code == 7
-    first, second = seen
+    working_dir = tmp_path / "work"
+    working_dir.mkdir()
+    replan = Replan(manifest_path, (), (), {"K": "v"}, working_dir, ())
+    first = replan.plan()
+    write_app(tmp_path / "app", ["web", "queue"], name="edited")
+    second = Replan.from_json(json.loads(json.dumps(replan.to_json()))).plan()
     assert [x.trigger_type for x in first.executors] == ["web"]
     assert [x.trigger_type for x in second.executors] == ["web", "queue"]
-    working_dir = Path(first.executors[0].env["SPIN_WORKING_DIR"])
     assert second.executors[1].env["SPIN_WORKING_DIR"] == str(working_dir)
-    assert locked_names == ["test-app", "edited"]
-    assert not working_dir.exists()
+    locked_url = second.executors[0].env["SPIN_LOCKED_URL"]
+    assert LockedApp.from_file(path_from_url(locked_url)).name == "edited"
 
 
 HTTP_HELP = """Options:
