@@ -398,3 +398,22 @@ def test_an_app_whose_config_is_the_locked_app_is_pulled_as_older_spins_pushed_i
     assert (assets / "data" / "big.txt").read_text() == BIG
     assert (assets / "hi.txt").read_text() == "hi\n"
     assert pull_app(str(reference), insecure=True) == lock  # cached by the manifest's digest
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["--exec", "--direct-mounts"], ["-c", "files", "--trigger-type", "http"]],
+    ids=["exec-direct-mounts", "component-and-trigger-type"],
+)
+def test_spin_up_options_work_on_a_registry_app(
+    options: list[str], tmp_path: Path, registry: DockerRegistry, spin_home: Path
+) -> None:
+    reference = f"{registry.host}/apps/files:v1"
+    pushed = spin("registry", "push", "-k", "-f", str(files_app(tmp_path / "app")), reference)
+    assert pushed.returncode == 0, pushed.stderr
+    port = free_port()
+    log = tmp_path / "up.log"
+    args = ["-k", "--from-registry", reference, *options, "--listen", f"127.0.0.1:{port}"]
+    with spin_up(*args, log=log) as up:
+        answer = wait_for(lambda: get_file(port, "more/note.txt", up, log), timeout=60, what="HTTP")
+        assert (answer.status_code, answer.text) == (200, "a note\n")
