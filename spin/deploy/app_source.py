@@ -1,5 +1,6 @@
-"""The app an export describes: `--from` a local manifest (or its directory), read as `spin up`
-locks it, and what the deployed `spin up -f` is given to find the same app."""
+"""The app an export describes: `--from` a local manifest (or its directory) or a registry
+reference (pulled into the cache), read as `spin up` reads it, and what the deployed
+`spin up -f` is given to find the same app."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from pathlib import Path
 
 from spin.errors import SpinError
 from spin.locked import LockedApp, lock_app
-from spin.manifest import load_manifest
-from spin.up.app_source import find_manifest
+from spin.up.app_source import find_app
+from spin.up.app_source import load_app as load_manifest_or_lock
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,8 @@ class AppToDeploy:
 
     app: LockedApp
     run_from: str
+    #: `--from` named a registry reference (run_from is then that reference)
+    from_registry: bool = False
 
     def components_of(self, trigger_type: str) -> list[str]:
         """The ids of the components the triggers of this type call (`component`, or the
@@ -49,20 +52,16 @@ class AppToDeploy:
                 )
 
 
-def load_app(source: str, run_from: str | None) -> AppToDeploy:
-    """The app at `source` (a manifest, or a directory holding spin.toml); `run_from` is what
-    the deployment's `spin up -f` gets (default: the manifest's path itself, for systemd)."""
-    path = Path(source)
-    if not path.exists():
-        raise SpinError(
-            f"--from {source}: no such file or directory. Give the app's spin.toml or the "
-            "directory that holds it."
-        )
-    manifest_path = find_manifest(path)
-    app = LockedApp(lock_app(load_manifest(manifest_path)))
+def load_app(source: str, *, insecure: bool = False) -> AppToDeploy:
+    """The app at `source`: a manifest, a directory holding spin.toml, or a registry reference
+    (as `spin up -f` guesses it: no such file, and it parses as one), pulled with `insecure`
+    for a plain-HTTP registry. Deployed, it runs from the same place."""
+    from_registry = not Path(source).exists()
+    path = find_app(Path(source), None, insecure=insecure)
+    app = LockedApp(lock_app(load_manifest_or_lock(path)))
     if not app.triggers:
         raise SpinError(
-            f"{manifest_path} has no triggers, so there is nothing to deploy. Add a "
+            f"{source} has no triggers, so there is nothing to deploy. Add a "
             "[[trigger.<type>]] table that names a component."
         )
-    return AppToDeploy(app, run_from or str(manifest_path))
+    return AppToDeploy(app, source if from_registry else str(path), from_registry)

@@ -12,7 +12,9 @@ from spin.deploy.kube import DEFAULT_IMAGE, KubeSettings, scaffold
 from spin.deploy.systemd import spin_program, unit
 from spin.deploy.yaml_text import documents
 from spin.errors import SpinError, exit_on_error
+from spin.registry.reference import looks_like_reference
 from spin.supervisor.restart_policy import Policy
+from spin.up.app_source import insecure_option
 
 IMAGE_APP_DIR = "/app"
 
@@ -21,7 +23,7 @@ from_option = click.option(
     "source",
     required=True,
     metavar="APP",
-    help="The app: its spin.toml, or the directory that holds it.",
+    help="The app: its spin.toml, the directory that holds it, or a registry reference.",
 )
 output_option = click.option(
     "-o",
@@ -62,8 +64,10 @@ def kube_group() -> None:
     "--run-from",
     metavar="REFERENCE_OR_PATH",
     help="What the pods give `spin up -f`: the app's registry reference, or its path in the "
-    f"image. Default: {IMAGE_APP_DIR}/<manifest file name> (an image with the app copied there).",
+    "image. Default: --from when it is a reference, else "
+    f"{IMAGE_APP_DIR}/<manifest file name> (an image with the app copied there).",
 )
+@insecure_option
 @click.option("--image", default=DEFAULT_IMAGE, show_default=True, help="The executor image.")
 @click.option(
     "--replicas", type=click.IntRange(min=1), default=2, show_default=True,
@@ -104,6 +108,7 @@ def scaffold_command(
     shutdown_timeout: float,
     runtime_config_file: Path | None,
     allow_local_stores: bool,
+    insecure: bool,
 ) -> None:
     """Write Kubernetes manifests for an app: one Deployment per trigger type.
 
@@ -118,8 +123,10 @@ def scaffold_command(
                 f"--max-replicas {max_replicas} is below --replicas {replicas}: the autoscaler "
                 "scales between the two. Raise --max-replicas."
             )
-        app = load_app(source, run_from)
-        if run_from is None:
+        app = load_app(source, insecure=insecure)
+        if run_from is not None:
+            app = app.running_from(run_from)
+        elif not app.from_registry:
             app = app.running_from(f"{IMAGE_APP_DIR}/{Path(app.run_from).name}")
         settings = KubeSettings(
             image=image,
@@ -130,6 +137,7 @@ def scaffold_command(
             shutdown_timeout=shutdown_timeout,
             runtime_config=runtime_config_file,
             allow_local_stores=allow_local_stores,
+            insecure_registry=insecure and looks_like_reference(app.run_from),
         )
         result = scaffold(app, settings)
         for note in result.notes:
@@ -161,17 +169,19 @@ def export_group() -> None:
     metavar="PATH",
     help="An EnvironmentFile for the unit (e.g. SPIN_VARIABLE_* values); missing is allowed.",
 )
+@insecure_option
 def systemd_command(
     source: str,
     output: Path | None,
     shutdown_timeout: float,
     trigger_types: tuple[str, ...],
     environment_file: str | None,
+    insecure: bool,
 ) -> None:
     """Write a systemd unit (Type=notify) that runs the app with `spin up`."""
     configure_logging()
     with exit_on_error():
-        app = load_app(source, None)
+        app = load_app(source, insecure=insecure)
         app.check_types(list(trigger_types))
         text = unit(
             app,
@@ -179,5 +189,6 @@ def systemd_command(
             shutdown_timeout=shutdown_timeout,
             trigger_types=list(trigger_types),
             environment_file=environment_file,
+            insecure_registry=insecure and app.from_registry,
         )
         write_out(text, output)

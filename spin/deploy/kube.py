@@ -32,8 +32,8 @@ SCALABLE_TYPES = frozenset({"http"})
 HTTP_PORT = 3000
 PROBE_PORT = 8081
 #: An emptyDir for everything the executor writes: the lock (`--temp`), its state (compiled
-#: Wasm cache, default stores, component logs) and HOME (the registry cache); the root file
-#: system stays read-only.
+#: Wasm cache, default stores, component logs), Spin's data directory (the registry pull cache)
+#: and HOME; the root file system stays read-only.
 WRITABLE_DIR = "/var/spin"
 RUNTIME_CONFIG_DIR = "/etc/spin"
 RUNTIME_CONFIG_NAME = "runtime-config.toml"
@@ -65,6 +65,8 @@ class KubeSettings:
     shutdown_timeout: float = 10.0
     runtime_config: Path | None = None
     allow_local_stores: bool = False
+    #: the pods pull the app from a plain-HTTP registry (`spin up --insecure`)
+    insecure_registry: bool = False
 
 
 @dataclass
@@ -165,6 +167,8 @@ def _variables(app: AppToDeploy, name: str, result: Scaffold) -> list[dict[str, 
 def _command(app: AppToDeploy, trigger_type: str, settings: KubeSettings) -> list[str]:
     command = ["spin", "up", "-f", app.run_from, "--trigger-type", trigger_type, "--exec"]
     command += ["--temp", f"{WRITABLE_DIR}/up"]
+    if settings.insecure_registry:
+        command.append("--insecure")
     if trigger_type == "http":
         command += ["--listen", f"0.0.0.0:{HTTP_PORT}"]
     else:
@@ -210,6 +214,7 @@ def _deployment(
                 "value": f"{shutdown_grace(settings.shutdown_timeout):g}",
             },
             {"name": "SPIN_STATE_DIR", "value": f"{WRITABLE_DIR}/state"},
+            {"name": "SPIN_DATA_DIR", "value": f"{WRITABLE_DIR}/data"},  # the pull cache
             {"name": "HOME", "value": WRITABLE_DIR},
         ],
         "envFrom": env_from,

@@ -37,9 +37,12 @@ def unit(
     shutdown_timeout: float,
     trigger_types: list[str],
     environment_file: str | None,
+    insecure_registry: bool = False,
 ) -> str:
     """The unit file's text."""
     command = [program, "up", "-f", app.run_from, "--shutdown-timeout", f"{shutdown_timeout:g}"]
+    if insecure_registry:
+        command.append("--insecure")
     for trigger_type in trigger_types:
         command += ["--trigger-type", trigger_type]
     manifest = Path(app.run_from)

@@ -1,6 +1,7 @@
 """`spin kube scaffold`: the manifests pass the Kubernetes schemas (offline, strict), and each
-Deployment's container command and environment, run here as a pod would run them, serves: the
-HTTP one answers its readiness probe path, the Redis one reports ready through its probe."""
+Deployment's container command and environment, run here as a pod would run them against the
+app pushed to a real registry, serves: the HTTP one answers its readiness probe path, the Redis
+one reports ready through its probe."""
 
 from __future__ import annotations
 
@@ -30,11 +31,17 @@ def scaffold(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return run_spin("kube", "scaffold", *args, cwd=cwd, env=dict(os.environ))
 
 
-def scaffolded(demo: Path, *args: str) -> list[dict[str, Any]]:
-    out = demo.parent / "k8s.yaml"
-    result = scaffold("--from", str(demo.parent), "-o", str(out), *args, cwd=demo.parent)
+def scaffolded(source: str, *args: str, cwd: Path) -> list[dict[str, Any]]:
+    """The objects `spin kube scaffold --from source` writes, each checked against the
+    Kubernetes schemas of the newest version kubernetes-validate bundles, strictly (an unknown
+    field is an error)."""
+    out = cwd / "k8s.yaml"
+    result = scaffold("--from", source, "-o", str(out), *args, cwd=cwd)
     assert result.returncode == 0, result.stderr
-    return list(yaml.safe_load_all(out.read_text()))
+    objects = list(yaml.safe_load_all(out.read_text()))
+    for obj in objects:
+        kubernetes_validate.validate(obj, kubernetes_validate.latest_version(), strict=True)
+    return objects
 
 
 def by_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
@@ -47,10 +54,8 @@ def container(deployment: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_manifests_pass_the_kubernetes_schemas(demo: Path) -> None:
-    objects = scaffolded(demo, "--max-replicas", "6", "--shutdown-timeout", "25")
-    version = kubernetes_validate.latest_version()
-    for obj in objects:
-        kubernetes_validate.validate(obj, version, strict=True)  # raises on any error
+    args = ["--max-replicas", "6", "--shutdown-timeout", "25"]
+    objects = scaffolded(str(demo.parent), *args, cwd=demo.parent)
     kinds = sorted(o["kind"] for o in objects)
     assert kinds == sorted(
         [
@@ -84,11 +89,11 @@ def test_the_manifests_pass_the_kubernetes_schemas(demo: Path) -> None:
 
 class Pod:
     """A Deployment's container run here as the kubelet runs it: its command (with `spin` this
-    venv's, the app where the image has it, the emptyDir in a test directory, a free port for
-    the container port) and its environment (`env`, then the ConfigMaps of `envFrom`)."""
+    venv's, the emptyDir in a test directory, a free port for the container port) and its
+    environment (`env`, then the ConfigMaps of `envFrom`)."""
 
     def __init__(
-        self, deployment: dict[str, Any], objects: list[dict[str, Any]], demo: Path, work: Path
+        self, deployment: dict[str, Any], objects: list[dict[str, Any]], work: Path
     ) -> None:
         spec = container(deployment)
         [port] = spec["ports"]
@@ -96,7 +101,6 @@ class Pod:
         self.writable = work / "var-spin"
         self.writable.mkdir(parents=True)
         replacements = {
-            "/app/spin.toml": str(demo),
             f":{port['containerPort']}": f":{self.port}",
             POD_WRITABLE: str(self.writable),
         }
@@ -150,27 +154,33 @@ def stop_within_grace(running: RunningExecutor, pod: Pod) -> None:
     assert running.wait_exit(timeout=pod.grace) == 0, running.stderr()
 
 
-def test_the_http_deployment_runs_and_answers_its_readiness_probe(
-    demo: Path, tmp_path: Path
+def test_the_http_deployment_runs_from_the_registry_and_answers_its_readiness_probe(
+    pushed_demo: str, tmp_path: Path
 ) -> None:
-    objects = scaffolded(demo)
-    pod = Pod(by_kind(objects, "Deployment")["three-triggers-http"], objects, demo, tmp_path)
+    objects = scaffolded(pushed_demo, "--insecure", cwd=tmp_path)
+    http = container(by_kind(objects, "Deployment")["three-triggers-http"])
+    assert (
+        http["command"][:4] == ["spin", "up", "-f", pushed_demo] and "--insecure" in http["command"]
+    )
+    pod = Pod(by_kind(objects, "Deployment")["three-triggers-http"], objects, tmp_path)
     assert pod.probes["readinessProbe"] == "/.well-known/spin/health"
     running = run_until_ready(pod, tmp_path)
     try:
         page = httpx.get(f"http://127.0.0.1:{pod.port}/", timeout=10)
         assert page.status_code == 200
         assert (pod.writable / "up" / "spin.lock").exists()  # the lock went to the emptyDir
+        # and the app was pulled into the pod's emptyDir, not found in the test's cache
+        assert list((pod.writable / "data" / "registry" / "apps").iterdir())
         stop_within_grace(running, pod)
     finally:
         running.close()
 
 
-def test_the_redis_deployment_runs_and_reports_ready_through_its_probe(
-    demo: Path, tmp_path: Path, redis_server: RedisServer
+def test_the_redis_deployment_runs_from_the_registry_and_reports_ready_through_its_probe(
+    pushed_demo: str, tmp_path: Path, redis_server: RedisServer
 ) -> None:
-    objects = scaffolded(demo)
-    pod = Pod(by_kind(objects, "Deployment")["three-triggers-redis"], objects, demo, tmp_path)
+    objects = scaffolded(pushed_demo, "--insecure", cwd=tmp_path)
+    pod = Pod(by_kind(objects, "Deployment")["three-triggers-redis"], objects, tmp_path)
     assert pod.probes == {"readinessProbe": "/ready", "livenessProbe": "/live"}
     # the ConfigMap's redis_port, edited as a user would for their Redis
     running = run_until_ready(pod, tmp_path, SPIN_VARIABLE_REDIS_PORT=str(redis_server.port))
