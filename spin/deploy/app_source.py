@@ -5,6 +5,7 @@ reference (pulled into the cache), read as `spin up` reads it, and what the depl
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,7 +59,10 @@ def load_app(source: str, *, insecure: bool = False) -> AppToDeploy:
     for a plain-HTTP registry. Deployed, it runs from the same place."""
     from_registry = not Path(source).exists()
     path = find_app(Path(source), None, insecure=insecure)
-    app = LockedApp(lock_app(load_manifest_or_lock(path)))
+    with tempfile.TemporaryDirectory(prefix="spin-export-") as scratch:
+        # Locked as `spin up` locks it (files copied, so globs and exclude_files lock too); the
+        # copy is not needed: an export reads the triggers and components, not the files.
+        app = LockedApp(lock_app(load_manifest_or_lock(path), assets_dir=Path(scratch)))
     if not app.triggers:
         raise SpinError(
             f"{source} has no triggers, so there is nothing to deploy. Add a "

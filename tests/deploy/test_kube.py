@@ -210,6 +210,17 @@ def store_app(directory: Path) -> Path:
     return directory
 
 
+def test_an_app_whose_files_use_globs_and_exclude_files_is_scaffolded(tmp_path: Path) -> None:
+    """The export locks the app as `spin up` does (files copied), so `files` that only a copy
+    can mount (a glob, exclude_files) do not stop it."""
+    from tests.manifests import copy_app
+
+    manifest = copy_app("multi-type", tmp_path / "app")
+    result = scaffold("--from", str(manifest), "--allow-local-stores", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "multi-type-http" in by_kind(list(yaml.safe_load_all(result.stdout)), "Deployment")
+
+
 def test_a_store_that_pods_would_split_is_refused_unless_shared(tmp_path: Path) -> None:
     app = store_app(tmp_path / "app")
     refused = scaffold("--from", str(app), cwd=tmp_path)
