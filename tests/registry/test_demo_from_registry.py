@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 import redis
 
 from tests.registry.conftest import DockerRegistry
@@ -18,7 +19,11 @@ from tests.test_demo_e2e import TICK_LINE, copy_demo
 
 
 def test_the_demo_pushed_to_a_registry_runs_all_three_triggers_from_the_reference(
-    tmp_path: Path, registry: DockerRegistry, redis_server: RedisServer, spin_home: Path
+    tmp_path: Path,
+    registry: DockerRegistry,
+    redis_server: RedisServer,
+    spin_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     app_dir = tmp_path / "demo"
     app_dir.mkdir()
@@ -27,47 +32,43 @@ def test_the_demo_pushed_to_a_registry_runs_all_three_triggers_from_the_referenc
     assert pushed.returncode == 0, pushed.stderr
     shutil.rmtree(app_dir)  # what runs next comes from the registry only
 
-    os.environ["SPIN_VARIABLE_REDIS_PORT"] = str(redis_server.port)
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    monkeypatch.setenv("SPIN_VARIABLE_REDIS_PORT", str(redis_server.port))
+    # The timer executor is the program spin-trigger-timer, installed beside this Python.
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     port = free_port()
     log = tmp_path / "up.log"
-    try:
-        with spin_up("-k", "-f", reference, "--listen", f"127.0.0.1:{port}", log=log) as up:
+    with spin_up("-k", "-f", reference, "--listen", f"127.0.0.1:{port}", log=log) as up:
 
-            def page() -> str:
-                assert up.poll() is None, log.read_text()
-                try:
-                    response = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
-                except httpx.TransportError:
-                    return ""
-                return response.text if response.status_code == 200 else ""
+        def page() -> str:
+            assert up.poll() is None, log.read_text()
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+            except httpx.TransportError:
+                return ""
+            return response.text if response.status_code == 200 else ""
 
-            assert "Spin demo: one app, three triggers." in wait_for(page, timeout=60, what="page")
-            started = log.read_text()
-            assert started.count("starting attempt=0") == 3, started  # one executor per type
-            assert "spin-trigger-timer on PATH" in started
+        assert "Spin demo: one app, three triggers." in wait_for(page, timeout=60, what="page")
+        started = log.read_text()
+        assert started.count("starting attempt=0") == 3, started  # one executor per type
+        assert "spin-trigger-timer on PATH" in started
 
-            # The app's state directory is beside the pulled lock: the components' logs show
-            # the timer firing and the Redis component handling a message.
-            (app,) = (Path(os.environ["SPIN_DATA_DIR"]) / "registry" / "apps").iterdir()
-            logs = app / ".spin" / "logs"
-            wait_for(
-                lambda: TICK_LINE in _text(logs / "ticker_stdout.txt"), timeout=30, what="tick"
-            )
-            publisher = redis.Redis(port=redis_server.port)
-            wait_for(
-                lambda: publisher.publish("messages", "hello-from-registry") > 0,
-                timeout=30,
-                what="the Redis executor to subscribe",
-            )
-            publisher.close()
-            wait_for(
-                lambda: "redis: hello-from-registry" in _text(logs / "echo_stdout.txt"),
-                timeout=30,
-                what="the message in the Redis component's log",
-            )
-    finally:
-        os.environ.pop("SPIN_VARIABLE_REDIS_PORT")
+        # The app's state directory is beside the pulled lock: the components' logs show
+        # the timer firing and the Redis component handling a message.
+        (app,) = (Path(os.environ["SPIN_DATA_DIR"]) / "registry" / "apps").iterdir()
+        logs = app / ".spin" / "logs"
+        wait_for(lambda: TICK_LINE in _text(logs / "ticker_stdout.txt"), timeout=30, what="tick")
+        publisher = redis.Redis(port=redis_server.port)
+        wait_for(
+            lambda: publisher.publish("messages", "hello-from-registry") > 0,
+            timeout=30,
+            what="the Redis executor to subscribe",
+        )
+        publisher.close()
+        wait_for(
+            lambda: "redis: hello-from-registry" in _text(logs / "echo_stdout.txt"),
+            timeout=30,
+            what="the message in the Redis component's log",
+        )
     assert log.read_text().count("exited code=0") == 3, log.read_text()
 
 
