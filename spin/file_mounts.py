@@ -66,6 +66,7 @@ def direct_mounts(component: Component, manifest: Path) -> list[dict[str, Any]]:
             "component's `exclude_files`."
         )
     mounts = []
+    app_dir = manifest.parent.resolve()
     for entry in component.files_as_written:
         if not entry.host.is_dir():
             raise SpinError(
@@ -73,7 +74,14 @@ def direct_mounts(component: Component, manifest: Path) -> list[dict[str, Any]]:
                 "--direct-mounts mounts only directories (as Spin does). Mount the directory "
                 "that holds it, or run without --direct-mounts (the files are then copied)."
             )
-        mounts.append({"source": entry.host.resolve().as_uri(), "path": entry.destination})
+        host = entry.host.resolve()
+        if not host.is_relative_to(app_dir):  # an empty directory the loader found no file in
+            raise SpinError(
+                f"{manifest}: {entry.field} ({entry.written!r}) is a link to {host}, outside "
+                f"the application directory {app_dir}, and a guest may only see the app's "
+                "files. Mount a directory inside the application directory."
+            )
+        mounts.append({"source": host.as_uri(), "path": entry.destination})
     return mounts
 
 

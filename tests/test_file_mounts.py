@@ -253,6 +253,16 @@ def test_direct_mounts_refuse_what_spin_refuses(tmp_path: Path, files: str, says
     assert "run without --direct-mounts" in str(refused.value).replace("Run", "run")
 
 
+def test_direct_mounts_refuse_a_directory_that_links_out_of_the_app(tmp_path: Path) -> None:
+    """An empty directory gives the loader no file to check; mounted live, whatever appears in
+    its target later would be the guest's."""
+    (tmp_path / "outside").mkdir()
+    manifest = write(tmp_path / "app", HEAD + 'files = ["static"]\n', {"notes.txt": b"n"})
+    os.symlink(tmp_path / "outside", tmp_path / "app" / "static")
+    with pytest.raises(SpinError, match=r"is a link to .*outside, outside the application dir"):
+        lock_app(load_manifest(manifest))
+
+
 # -- an executor that locks the manifest itself ------------------------------------------------
 
 
