@@ -36,11 +36,17 @@ def loaded(code: str, modules: list[str]) -> list[str]:
         (
             # `spin up` hands over to `python -m spin.supervisor` (spin/supervisor/handover.py):
             # the CLI, manifest, lock and discovery code (click, tomli: 28.0 -> 24.1 MB RSS in
-            # make bench-footprint) stay in `spin up` and a reload's planner process.
-            # setproctitle (0.65 MB): only the orphan guard, forked from it, sets a title.
+            # make bench-footprint) stay in `spin up` and a reload's planner process; tempfile
+            # and shutil (with bz2, lzma: 0.7 MB) are not needed for a memfd and a flat
+            # directory. setproctitle (0.65 MB): only the orphan guard, forked from it, sets a
+            # title.
             "the supervisor",
-            "import spin.supervisor.handover, spin.supervisor.manager",
+            "import spin.supervisor.handover, spin.supervisor.manager, anyio\n"
+            "async def idle() -> None: pass\n"
+            "anyio.run(idle)",
             [
+                "tempfile",
+                "shutil",
                 "click",
                 "tomli",
                 "tomllib",

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
 from spin.errors import SpinError, exit_on_error
 from spin.supervisor import HANDLED_SIGNALS, supervise
+from spin.supervisor.json_file import json_file
+from spin.supervisor.orphan_guard import OrphanGuard
 from spin.supervisor.planner import Planner
 from spin.supervisor.settings import SupervisorSettings
 from spin.up.launch import LaunchPlan
@@ -60,17 +60,14 @@ class Handover:
 
 def exec_supervisor(handover: Handover) -> NoReturn:
     """Replace this process (same PID) with the supervisor process, which runs `handover`."""
-    file = tempfile.TemporaryFile()  # noqa: SIM115 (the new process reads and closes it)
-    file.write(json.dumps(handover.to_json()).encode())
-    file.flush()
-    file.seek(0)
-    os.set_inheritable(file.fileno(), True)
+    fd = json_file(handover.to_json())
+    os.set_inheritable(fd, True)
     # Held across exec until the supervisor's event loop listens: a Ctrl-C meanwhile stops the
     # app cleanly instead of killing the new interpreter as it starts.
     signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED_SIGNALS)
     sys.stdout.flush()
     sys.stderr.flush()
-    argv = [sys.executable, "-m", "spin.supervisor", str(file.fileno())]
+    argv = [sys.executable, "-m", "spin.supervisor", str(fd)]
     try:
         os.execv(argv[0], argv)
     except OSError as err:
@@ -78,15 +75,18 @@ def exec_supervisor(handover: Handover) -> NoReturn:
         raise SpinError(f"Cannot start the supervisor process ({' '.join(argv)}): {err}.") from err
 
 
-def main(args: list[str]) -> NoReturn:
-    """`python -m spin.supervisor FD`: run the hand-over read from FD; exit with the app's code."""
+def main(args: list[str], guard: OrphanGuard) -> NoReturn:
+    """`python -m spin.supervisor FD`: run the hand-over read from FD; exit with the app's code.
+    `guard`: the orphan guard, forked first (spin/supervisor/__main__.py)."""
     with exit_on_error():
         with os.fdopen(int(args[0]), "rb") as file:
             handover = Handover.from_json(json.load(file))
         try:
-            code = supervise(handover.plan, handover.settings, handover.planner)
+            code = supervise(handover.plan, handover.settings, handover.planner, guard)
         finally:
             if handover.remove_working_dir:
+                import shutil  # only now: it would stay in memory the whole time for this call
+
                 shutil.rmtree(handover.working_dir, ignore_errors=True)
     # Without the interpreter's teardown: every executor is gone and the logs are flushed;
     # freeing every module's objects one by one would be most of the time from SIGTERM to exit

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import sys
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import anyio
@@ -20,6 +17,7 @@ from spin.supervisor.child import Child, Services
 from spin.supervisor.log import EventLog
 from spin.supervisor.orphan_guard import OrphanGuard
 from spin.supervisor.planner import Planner
+from spin.supervisor.private_dir import remove_private_dir
 from spin.supervisor.process import ExitStatus, adopted_children
 from spin.supervisor.reaper import Reaper
 from spin.supervisor.settings import SupervisorSettings
@@ -41,7 +39,10 @@ class Manager:
         plan: LaunchPlan,
         settings: SupervisorSettings,
         planner: Planner | None = None,
+        guard: OrphanGuard | None = None,
     ) -> None:
+        """`guard`: the orphan guard, already forked (spin/supervisor/__main__.py); else it is
+        forked here."""
         self.settings = settings
         self.log = EventLog(settings.log_format)
         self.exit_code = 0
@@ -56,14 +57,13 @@ class Manager:
         self._live: list[Child] = []  # every child whose run() has not finished (reloads)
         self._generation = 0
         self._group: TaskGroup | None = None
-        private_dir = Path(tempfile.mkdtemp(prefix="spin-up-"))
-        token = f"{os.getpid()}-{os.urandom(6).hex()}"
+        guard = guard or OrphanGuard.start()
         self._services = Services(
             log=self.log,
             reaper=Reaper(),
-            guard=OrphanGuard.start(token + "/", private_dir),
-            private_dir=private_dir,
-            token=token,
+            guard=guard,
+            private_dir=guard.private_dir,
+            token=guard.token,
             notify_grace=settings.notify_grace,
             on_ready=self._child_ready,
             on_fatal=self._child_failed,
@@ -122,7 +122,7 @@ class Manager:
         """After the loop: kill strays, end the guard, remove the private directory."""
         self._kill_strays()
         self._services.guard.close()
-        shutil.rmtree(self._services.private_dir, ignore_errors=True)
+        remove_private_dir(self._services.private_dir)
         self.log.event("stopped", code=self.exit_code)
         if self._start_failure is not None:
             self._repeat_start_failure(*self._start_failure)

@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import tempfile
 from dataclasses import dataclass
 from typing import Any
 
 from spin.errors import SpinError
 from spin.supervisor.flag import Flag
+from spin.supervisor.json_file import json_file
 from spin.supervisor.process import ExitStatus, chunks, signal_group, spawn
 from spin.supervisor.reaper import Reaper
 from spin.up.launch import LaunchPlan
@@ -40,13 +40,13 @@ class Planner:
 
     async def plan(self, reaper: Reaper) -> LaunchPlan:
         """Run the planner and return its plan; SpinError with its reason when it has none."""
-        with tempfile.TemporaryFile() as stdin:  # a file, so that writing it never blocks
-            stdin.write(json.dumps(self.input).encode())
-            stdin.seek(0)
-            try:
-                process = spawn(self.argv, dict(os.environ), stdin=stdin, stderr=None)
-            except OSError as err:
-                raise SpinError(f"cannot start the planner {self.argv[0]}: {err}") from err
+        stdin = json_file(self.input)  # a file, so that writing it never blocks
+        try:
+            process = spawn(self.argv, dict(os.environ), stdin=stdin, stderr=None)
+        except OSError as err:
+            raise SpinError(f"cannot start the planner {self.argv[0]}: {err}") from err
+        finally:
+            os.close(stdin)
         exited = Flag()
         status = ExitStatus()
 
