@@ -37,8 +37,13 @@ class Health:
     def __init__(self, file: Path | None = None) -> None:
         self.ready = False
         self.file = file
+        self._stopped = False
 
     def set_ready(self) -> None:
+        """Ready, unless a drain began first (an executor told to stop while it was starting
+        may still finish starting: it must not take work then)."""
+        if self._stopped:
+            return
         self.ready = True
         if self.file is not None:
             try:
@@ -51,7 +56,8 @@ class Health:
                 ) from None
 
     def set_not_ready(self) -> None:
-        """Draining or gone: probes must stop sending work here."""
+        """Draining or gone: probes must stop sending work here, for good."""
+        self._stopped = True
         self.ready = False
         if self.file is not None:
             self.file.unlink(missing_ok=True)

@@ -18,6 +18,7 @@ import httpx
 import psutil
 import redis
 
+from spin.trigger.health import Health
 from tests.executors.redis.test_executor import Executor, RedisApp
 from tests.support import RedisServer, RunningExecutor, free_port, wait_for
 
@@ -117,3 +118,13 @@ def test_a_bad_probe_address_is_a_clear_error(
     assert timer.wait_exit() == 1
     assert "--health-listen '8081' is not HOST:PORT" in timer.stderr()
     assert "Traceback" not in timer.stderr()
+
+
+def test_an_executor_stopped_while_starting_never_reports_ready(tmp_path: Path) -> None:
+    """SIGTERM during start-up, then the executor's notify_ready() (seen with Redis): the
+    probes stay not ready."""
+    health = Health(tmp_path / "ready")
+    health.set_not_ready()
+    health.set_ready()
+    assert health.answer("/ready")[0] == 503 and not (tmp_path / "ready").exists()
+    assert health.answer("/live")[0] == 200
