@@ -17,9 +17,11 @@ only), so a link out of it stops `spin up` before anything starts. Files a glob 
 copied with their content (the manifest loader has already checked that they lie inside the app
 directory).
 
-A component's copy is made beside its final place and swapped in when complete; when it holds
-the same files as the copy already there (same names, sizes, modification times and links), the
-existing one is kept, so that a reload leaves untouched the directory a running executor uses.
+When the copy already there holds what a new copy would (same names, sizes, modification times
+and links, read from the sources), nothing is copied: a reload of an app whose files did not
+change leaves the directory running executors use alone, and costs a walk of the sources
+(2,000 files of 4 KB: 0.2-0.3 s, a first copy 0.5-2.2 s on the loaded 2-core machine). Otherwise
+the copy is made beside its place and swapped in when complete.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from spin.errors import SpinError
@@ -42,17 +44,32 @@ ASSETS_DIR_NAME = "assets"
 
 
 def copied_mounts(component: Component, assets_dir: Path) -> list[dict[str, Any]]:
-    """Copy the component's files into `assets_dir/<id>`; the lock's one mount of it at `/`."""
+    """Copy the component's files into `assets_dir/<id>`; the lock's one mount of it at `/`.
+
+    Nothing under `assets_dir` is copied: with the working directory inside the app directory
+    (`spin up --exec`'s `.spin/up`), `"**/*"` or a `"."` mount would otherwise copy earlier
+    copies, and copy the copy being made into itself."""
     if not component.files:
         return []
     assets_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{component.id}-", dir=assets_dir))
-    try:
-        for mount in component.files:
-            _copy(component.id, mount.source, staging, mount.destination, assets_dir.resolve())
-        final = _publish(staging, assets_dir / component.id)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    assets = assets_dir.resolve()
+    mounts = [
+        (m.source, confined_guest_path(component.id, m.destination).relative_to("/"))
+        for m in component.files
+        if not m.source.resolve().is_relative_to(assets)
+    ]
+    for source, _ in mounts:
+        if source.is_dir():
+            check_mount(component.id, source)
+    final = assets_dir / component.id
+    if not (final.is_dir() and _listing(final) == _expected_listing(mounts, assets)):
+        staging = Path(tempfile.mkdtemp(prefix=f".{component.id}-", dir=assets_dir))
+        try:
+            for source, relative in mounts:
+                _copy(component.id, source, staging, relative, assets)
+            final = _publish(staging, final)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return [{"source": final.resolve().as_uri(), "path": "/"}]
 
 
@@ -85,23 +102,19 @@ def direct_mounts(component: Component, manifest: Path) -> list[dict[str, Any]]:
     return mounts
 
 
-def _copy(component_id: str, source: Path, staging: Path, guest: str, assets_dir: Path) -> None:
-    """Copy a file, or a directory with its links as links, to `guest` under `staging`.
-
-    Nothing under `assets_dir` is copied: with the working directory inside the app directory
-    (`spin up --exec`'s `.spin/up`), `"**/*"` or a `"."` mount would otherwise copy earlier
-    copies, and copy the copy being made into itself."""
-    if source.resolve().is_relative_to(assets_dir):
-        return
-    target = staging.joinpath(*confined_guest_path(component_id, guest).parts[1:])
+def _copy(
+    component_id: str, source: Path, staging: Path, relative: PurePosixPath, assets: Path
+) -> None:
+    """Copy a file, or a directory with its links as links (but not `assets`), to the guest
+    path `/<relative>` in `staging`."""
+    target = staging / relative
 
     def skip_assets(directory: str, names: list[str]) -> list[str]:
-        here = assets_dir.name in names and Path(directory).resolve() == assets_dir.parent
-        return [assets_dir.name] if here else []
+        here = assets.name in names and Path(directory).resolve() == assets.parent
+        return [assets.name] if here else []
 
     try:
         if source.is_dir():
-            check_mount(component_id, source)
             shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True, ignore=skip_assets)
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -109,7 +122,7 @@ def _copy(component_id: str, source: Path, staging: Path, guest: str, assets_dir
     except (OSError, shutil.Error) as err:
         raise SpinError(
             f"Component {component_id!r}: cannot copy {source} to {target} (the guest's "
-            f"{guest}): {_reason(err)}. Give each of the component's `files` its own guest "
+            f"/{relative}): {_reason(err)}. Give each of the component's `files` its own guest "
             f"path, or free space under {staging.parent}."
         ) from None
 
@@ -142,18 +155,42 @@ def _publish(staging: Path, final: Path) -> Path:
 
 
 def _listing(root: Path) -> list[tuple[str, ...]]:
-    return sorted(_entries(root))
+    """What a copy holds: (path, "file", size, mtime) / (path, "link", target) / (path, "dir")."""
+    return sorted((path, *info) for path, info in _entries(root))
 
 
-def _entries(root: Path) -> Iterator[tuple[str, ...]]:
+def _expected_listing(
+    mounts: list[tuple[Path, PurePosixPath]], assets: Path
+) -> list[tuple[str, ...]]:
+    """The listing a copy of `mounts` would have (copies keep sizes and modification times),
+    read from the sources without copying them: a reload of an unchanged app copies nothing."""
+    entries: dict[str, tuple[str, ...]] = {}
+    for source, relative in mounts:
+        entries.update((str(parent), ("dir",)) for parent in relative.parents if parent.name)
+        if source.is_dir():
+            if relative.name:
+                entries[str(relative)] = ("dir",)
+            entries.update(
+                (os.path.normpath(os.path.join(relative, path)), info)
+                for path, info in _entries(source, skip=assets)
+            )
+        else:
+            stat = os.stat(source)
+            entries[str(relative)] = ("file", str(stat.st_size), str(stat.st_mtime_ns))
+    return sorted((path, *info) for path, info in entries.items())
+
+
+def _entries(root: Path, skip: Path | None = None) -> Iterator[tuple[str, tuple[str, ...]]]:
     for directory, dirs, files in os.walk(root):
+        if skip is not None and skip.name in dirs and Path(directory).resolve() == skip.parent:
+            dirs.remove(skip.name)
         for name in (*dirs, *files):
             path = os.path.join(directory, name)
             relative = os.path.relpath(path, root)
-            info = os.lstat(path)
             if os.path.islink(path):
-                yield (relative, "link", os.readlink(path))
+                yield relative, ("link", os.readlink(path))
             elif name in files:
-                yield (relative, "file", str(info.st_size), str(info.st_mtime_ns))
+                info = os.lstat(path)
+                yield relative, ("file", str(info.st_size), str(info.st_mtime_ns))
             else:
-                yield (relative, "dir")
+                yield relative, ("dir",)

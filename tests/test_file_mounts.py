@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from spin import file_mounts
 from spin.errors import SpinError
 from spin.locked import LockedApp, lock_app, path_from_url, write_lock
 from spin.manifest import load_manifest
@@ -93,16 +94,29 @@ def test_the_copy_holds_exactly_what_files_select_and_is_the_one_mount(
     assert sorted(p.name for p in assets.iterdir()) == ["web"]  # no partial copy left
 
 
+@pytest.fixture
+def copies(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The sources copied into a working directory from now on (the copy still happens)."""
+    copied: list[Path] = []
+    copy = file_mounts._copy
+    monkeypatch.setattr(file_mounts, "_copy", lambda *args: copied.append(args[1]) or copy(*args))
+    return copied
+
+
 def test_the_copy_is_kept_when_unchanged_and_replaced_when_an_asset_changes(
-    manifest: Path, tmp_path: Path
+    manifest: Path, tmp_path: Path, copies: list[Path]
 ) -> None:
     """A reload locks again into the same directory: a running executor keeps its files unless
-    they changed (its part of the app then changed too, and it is restarted)."""
+    they changed (its part of the app then changed too, and it is restarted), and an unchanged
+    app is not copied again (globs, exclusions, pairs, nested destinations)."""
+    os.symlink("a.txt", manifest.parent / "data" / "link")
     assets = tmp_path / "work" / "assets"
     lock_app(load_manifest(manifest), assets_dir=assets)
-    first = (assets / "web").stat().st_ino
+    first, copied = (assets / "web").stat().st_ino, len(copies)
+    assert copied == len(load_manifest(manifest).components["web"].files) == 8
+    assert (assets / "web" / "srv" / "data" / "deep" / "link").read_bytes() == b"a"
     lock_app(load_manifest(manifest), assets_dir=assets)
-    assert (assets / "web").stat().st_ino == first
+    assert (assets / "web").stat().st_ino == first and len(copies) == copied
     (manifest.parent / "notes.txt").write_bytes(b"edited notes")
     assert (assets / "web" / "notes.txt").read_bytes() == b"notes"  # a copy: not live
     lock_app(load_manifest(manifest), assets_dir=assets)
@@ -172,7 +186,7 @@ DIRECTORY_APP = HEAD + 'files = [{ source = "assets", destination = "/" }]\n'
 
 
 def test_a_copied_directory_keeps_its_inner_links_and_a_link_out_stops_the_lock(
-    tmp_path: Path,
+    tmp_path: Path, copies: list[Path]
 ) -> None:
     manifest = write(
         tmp_path / "app", DIRECTORY_APP, {"assets/hello.txt": b"hello", "secret.txt": b"SECRET"}
@@ -181,6 +195,9 @@ def test_a_copied_directory_keeps_its_inner_links_and_a_link_out_stops_the_lock(
     assets = tmp_path / "work" / "assets"
     lock_app(load_manifest(manifest), assets_dir=assets)
     assert os.readlink(assets / "web" / "ok") == "hello.txt"
+    assert len(copies) == 1
+    lock_app(load_manifest(manifest), assets_dir=assets)  # unchanged, links and all: kept
+    assert len(copies) == 1
     os.symlink("../secret.txt", tmp_path / "app" / "assets" / "out")
     with pytest.raises(SpinError) as refused:
         lock_app(load_manifest(manifest), assets_dir=assets)
