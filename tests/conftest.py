@@ -12,6 +12,7 @@ from tests.fixtures.supervisor.harness import Supervised
 from tests.support import RedisServer
 
 if TYPE_CHECKING:
+    from executors.mqtt.tests.mosquitto_broker import Mosquitto
     from spin.runtime import Runtime
 
 
@@ -24,6 +25,16 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def mosquitto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Mosquitto]]:
+    """`mosquitto(password=False, persistence=False)`: a fresh mosquitto on a free port, stopped
+    after the test; the MQTT executor's own test helper (its tests use it standalone)."""
+    from executors.mqtt.tests.mosquitto_broker import brokers
+
+    with brokers(tmp_path_factory.mktemp) as start:
+        yield start
 
 
 @pytest.fixture

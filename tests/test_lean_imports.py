@@ -9,10 +9,11 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.support import wat_component
+from tests.support import sdk_component, wat_component
 
 
 def loaded(code: str, modules: list[str]) -> list[str]:
@@ -31,7 +32,8 @@ def loaded(code: str, modules: list[str]) -> list[str]:
             # importlib.metadata (email, zipfile, csv: 2.6 MB) and click (2.8 MB) per worker
             "a guest worker",
             "import spin.runtime.pool.worker\nfrom spin.runtime.runtime import Runtime",
-            ["click", "importlib.metadata", "email"],
+            # paho (outbound MQTT) is imported by a guest's first MQTT open, not before
+            ["click", "importlib.metadata", "email", "paho"],
         ),
         (
             # `spin up` hands over to `python -m spin.supervisor` (spin/supervisor/handover.py):
@@ -67,11 +69,11 @@ def test_a_process_leaves_out_what_it_never_uses(
     assert loaded(code, unused) == [], f"{process} imports modules it never uses"
 
 
-def test_a_worker_that_loaded_a_spin1_module_holds_no_redis_client(tmp_path: Path) -> None:
-    # Before: linking outbound-redis imported redis-py, and with it asyncio and
-    # importlib.metadata: 8 MB of every worker's private memory, for a guest that never calls it.
-    component = wat_component("spin1_http_hello", tmp_path)
-    setup = (component.raw, str(tmp_path / "logs"), str(tmp_path / "cache"))
+def loaded_by_a_worker(
+    component: Any, tmp_path: Path, cache: Path, modules: list[str]
+) -> list[str]:
+    """Which of `modules` a fresh guest worker holds once it has loaded `component`."""
+    setup = (component.raw, str(tmp_path / "logs"), str(cache))
     code = f"""
 from pathlib import Path
 from spin.runtime.config import RuntimeConfig
@@ -79,4 +81,23 @@ from spin.runtime.pool.worker import load_guests
 raw, logs, cache = {json.dumps(setup)}
 load_guests((RuntimeConfig(cache_dir=Path(cache)), [(raw, Path(logs), False)], {{}}))
 """
-    assert loaded(code, ["redis", "asyncio", "importlib.metadata", "click"]) == []
+    return loaded(code, modules)
+
+
+def test_a_worker_that_loaded_a_spin1_module_holds_no_redis_client(tmp_path: Path) -> None:
+    # Before: linking outbound-redis imported redis-py, and with it asyncio and
+    # importlib.metadata: 8 MB of every worker's private memory, for a guest that never calls it.
+    component = wat_component("spin1_http_hello", tmp_path)
+    unused = ["redis", "asyncio", "importlib.metadata", "click"]
+    assert loaded_by_a_worker(component, tmp_path, tmp_path / "cache", unused) == []
+
+
+def test_a_worker_that_loaded_an_sdk_guest_holds_no_mqtt_client(
+    tmp_path: Path, compiled_wasm_cache: Path
+) -> None:
+    # An SDK guest imports fermyon:spin/mqtt whether it publishes or not: linking it must not
+    # load paho-mqtt, which a guest's first `open` imports.
+    component = sdk_component("hello")
+    linked = "spin.runtime.host_interfaces.mqtt"
+    modules = ["paho", linked]
+    assert loaded_by_a_worker(component, tmp_path, compiled_wasm_cache, modules) == [linked]

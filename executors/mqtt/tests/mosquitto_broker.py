@@ -1,5 +1,6 @@
 """A real `mosquitto` on a free port (Debian's package; .ci/run installs it where missing),
-with or without a password file and persistence."""
+with or without a password file and persistence. The root project's tests use it too (outbound
+MQTT), through `brokers()`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 USER, PASSWORD = "spin", "s3cret"
@@ -66,3 +69,21 @@ class Mosquitto:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()  # mosquitto saves its sessions on SIGTERM
             self.process.wait(timeout=10)
+
+
+@contextmanager
+def brokers(new_dir: Callable[[str], Path]) -> Iterator[Callable[..., Mosquitto]]:
+    """`start(password=False, persistence=False)` starts a broker in `new_dir("mosquitto")`;
+    every one started is stopped on exit (a pytest fixture's body)."""
+    started: list[Mosquitto] = []
+
+    def start(*, password: bool = False, persistence: bool = False) -> Mosquitto:
+        broker = Mosquitto(new_dir("mosquitto"), password=password, persistence=persistence)
+        started.append(broker)
+        return broker
+
+    try:
+        yield start
+    finally:
+        for broker in started:
+            broker.stop()

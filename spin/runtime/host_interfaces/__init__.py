@@ -1,5 +1,5 @@
-"""Spin's host interfaces for components: key-value, SQLite, variables, outbound Redis, and the
-ones this runtime does not offer (MySQL, PostgreSQL, MQTT, LLM), as `registry.Interface`s.
+"""Spin's host interfaces for components: key-value, SQLite, variables, outbound Redis and MQTT,
+and the ones this runtime does not offer (MySQL, PostgreSQL, LLM), as `registry.Interface`s.
 
 Each interface is registered under its unversioned name, so one implementation serves
 `fermyon:spin/...@2.0.0` and the `spin:<name>/<name>@3.0.0` interface with the same functions.
@@ -22,8 +22,10 @@ from spin.runtime.errors import UNAVAILABLE
 from spin.runtime.wasi.p2.host import Trap, WasiCall
 
 if TYPE_CHECKING:
+    from spin.allowed_hosts.rules import OutboundUrl
     from spin.runtime.config_values import ComponentConfig
     from spin.runtime.guest_setup import GuestSetup
+    from spin.runtime.host_interfaces.mqtt import ConnectionSlots
     from spin.runtime.host_interfaces.redis import RedisClients
     from spin.runtime.outbound.client import OutboundHttp
     from spin.runtime.services import HostServices
@@ -46,11 +48,14 @@ class SpinHost:
     config: ComponentConfig
     outbound: OutboundHttp
     redis: RedisClients = field(init=False)
+    mqtt: ConnectionSlots = field(init=False)
 
     def __post_init__(self) -> None:
+        from spin.runtime.host_interfaces.mqtt import ConnectionSlots
         from spin.runtime.host_interfaces.redis import RedisClients
 
         self.redis = RedisClients(self.component_id)
+        self.mqtt = ConnectionSlots()
 
     @classmethod
     def for_setup(cls, setup: GuestSetup) -> SpinHost:
@@ -76,6 +81,21 @@ class SpinHost:
             field,
         )
 
+    def log_disallowed(self, what: str, url: OutboundUrl) -> None:
+        """Spin's warning for an outbound `what` connection that `allowed_outbound_hosts` does
+        not allow, with the entry to add."""
+        log.warning(
+            "Component %r tried to make an outbound %s connection to disallowed destination "
+            "'%s://%s'. To allow it, add 'allowed_outbound_hosts = [\"%s://%s\"]' to the "
+            "manifest component section.",
+            self.component_id,
+            what,
+            url.scheme,
+            url.authority,
+            url.scheme,
+            url.authority,
+        )
+
     def close(self) -> None:
         self.redis.close()
 
@@ -94,12 +114,20 @@ def spin_host(call: WasiCall) -> SpinHost:
 
 
 def spin_interfaces() -> list[Interface]:
-    from spin.runtime.host_interfaces import key_value, redis, sqlite, unsupported, variables
+    from spin.runtime.host_interfaces import (
+        key_value,
+        mqtt,
+        redis,
+        sqlite,
+        unsupported,
+        variables,
+    )
 
     return [
         *key_value.INTERFACES,
         *sqlite.INTERFACES,
         *variables.INTERFACES,
         *redis.INTERFACES,
+        *mqtt.INTERFACES,
         *unsupported.INTERFACES,
     ]

@@ -118,16 +118,7 @@ def client_for(host: SpinHost, address: str) -> redis.Redis:
         log.warning("Component %r: %r is not a Redis address", host.component_id, address)
         raise RedisFailure(Variant("invalid-address")) from None
     if url.scheme not in (SCHEME, "rediss") or not host.outbound.allowed.allows(url):
-        log.warning(
-            "Component %r tried to make an outbound Redis connection to disallowed destination "
-            "'%s://%s'. To allow it, add 'allowed_outbound_hosts = [\"%s://%s\"]' to the "
-            "manifest component section.",
-            host.component_id,
-            url.scheme,
-            url.authority,
-            url.scheme,
-            url.authority,
-        )
+        host.log_disallowed("Redis", url)
         raise RedisFailure(Variant("invalid-address"))
     return host.redis.connect(address)
 

@@ -1,4 +1,4 @@
-"""The interfaces Spin offers that this runtime does not: MySQL, PostgreSQL, MQTT and the LLM.
+"""The interfaces Spin offers that this runtime does not: MySQL, PostgreSQL and the LLM.
 
 They are present so that every spin-sdk app links (an SDK app imports all of them whichever it
 calls). Every function that returns a `result` answers the interface's own error value saying
@@ -20,8 +20,6 @@ UNSUPPORTED = {
     "spin:mysql/mysql": ("MySQL", "other"),
     "fermyon:spin/postgres": ("PostgreSQL", "other"),
     "spin:postgres/postgres": ("PostgreSQL", "other"),
-    "fermyon:spin/mqtt": ("MQTT", "other"),
-    "spin:mqtt/mqtt": ("MQTT", "other"),
     "fermyon:spin/llm": ("the LLM interface", "runtime-error"),
     "spin:llm/llm": ("the LLM interface", "runtime-error"),
 }

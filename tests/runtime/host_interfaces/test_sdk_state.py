@@ -7,40 +7,15 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from spin.runtime import Guest, HttpRequest, Runtime, RuntimeConfig
+from spin.runtime import Guest, HttpRequest, Runtime
 from spin.runtime.services.key_value import StoreDefinition
 from spin.runtime.services.runtime_config import RuntimeConfigFile
-from tests.support import RedisServer, free_port, logs_for, sdk_component
-
-
-def make_runtime(cache: Path, state_dir: Path, **config: Any) -> Runtime:
-    return Runtime(
-        RuntimeConfig(instance_timeout=30.0, cache_dir=cache, state_dir=state_dir, **config)
-    )
-
-
-@pytest.fixture
-def state_dir(tmp_path: Path) -> Path:
-    return tmp_path / ".spin"
-
-
-@pytest.fixture
-def runtime(compiled_wasm_cache: Path, state_dir: Path) -> Iterator[Runtime]:
-    runtime = make_runtime(compiled_wasm_cache, state_dir)
-    yield runtime
-    runtime.close()
-
-
-def load(runtime: Runtime, tmp_path: Path, app: str, **settings: Any) -> Guest:
-    variables = settings.pop("variables", None)
-    component = sdk_component(app, **settings)
-    return runtime.load(component, logs_for(tmp_path, component.id), variables)
+from tests.runtime.host_interfaces.sdk_guests import load, make_runtime
+from tests.support import RedisServer, free_port
 
 
 def get(guest: Guest, uri: str) -> tuple[int, str]:
@@ -203,6 +178,5 @@ def test_unavailable_interfaces_answer_their_error_values(runtime: Runtime, tmp_
     assert lines["mysql"].startswith("Error_Other(value='MySQL (fermyon:spin/mysql) is not")
     for name in ("postgres", "postgres4"):
         assert lines[name].startswith("Error_Other(value='PostgreSQL (")
-    assert lines["mqtt"].startswith("Error_Other(value='MQTT (fermyon:spin/mqtt) is not")
     for name in ("llm-infer", "llm-embeddings"):
         assert lines[name].startswith("Error_RuntimeError(value='the LLM interface (")
