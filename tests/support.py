@@ -101,6 +101,33 @@ class RedisServer:
             self.process = None
 
 
+class MqttSubscriber:
+    """A Paho client subscribed (at QoS 2, so the broker delivers at the publisher's QoS) to
+    `topic` on the broker at `port`; `messages` gets (payload, qos) as they arrive."""
+
+    def __init__(self, port: int, topic: str, *, auth: tuple[str, str] | None = None) -> None:
+        import queue
+
+        import paho.mqtt.client as paho
+        from paho.mqtt.enums import CallbackAPIVersion
+
+        self.messages: queue.Queue[tuple[bytes, int]] = queue.Queue()
+        subscribed: queue.Queue[bool] = queue.Queue()
+        self.client = paho.Client(CallbackAPIVersion.VERSION2)
+        if auth:
+            self.client.username_pw_set(*auth)
+        self.client.on_connect = lambda c, *_: c.subscribe(topic, 2)
+        self.client.on_subscribe = lambda *_: subscribed.put(True)
+        self.client.on_message = lambda _c, _u, m: self.messages.put((m.payload, m.qos))
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+        assert subscribed.get(timeout=10)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
 #: How long an executor under test may take to start, answer or stop.
 EXECUTOR_DEADLINE = 30.0
 

@@ -40,6 +40,11 @@ COMPONENTIZE_PY_VERSION = "0.17.2"
 WORLDS = {"redis": "spin-redis", "redis_counter": "spin-redis"}
 DEFAULT_WORLD = "spin-http"
 
+#: Apps of the trigger plugins' worlds, defined in WIT_DIR (not the SDK's): built with
+#: `-d wit` and componentize-py's own bindings (`wit_world`) instead of spin-sdk's.
+WIT_DIR = Path(__file__).parent / "wit"
+WIT_WORLDS = {"cron_kv": "cron-kv", "mqtt_reply": "mqtt-reply"}
+
 INSTALL_HINT = "run `make install` (the `test` extra installs them into .venv)"
 
 
@@ -107,7 +112,10 @@ def source_files(source: Path) -> list[Path]:
 
 
 def build_command(app: str, output: Path) -> list[str]:
-    """componentize-py's arguments, as Spin's template runs it (without the executable)."""
+    """componentize-py's arguments, as Spin's template runs it (without the executable); a
+    plugin world's app finds its WIT in `wit/` beside the app (a copy of WIT_DIR)."""
+    if app in WIT_WORLDS:
+        return ["-d", "wit", "-w", WIT_WORLDS[app], "componentize", "app", "-o", str(output)]
     world = WORLDS.get(app, DEFAULT_WORLD)
     return ["-w", world, "componentize", "app", "-o", str(output)]
 
@@ -118,8 +126,11 @@ def cache_key(app: str, source: Path, tools: Toolchain) -> str:
     digest.update(f"spin-sdk {tools.spin_sdk_version}\0".encode())
     digest.update(f"componentize-py {tools.componentize_py_version}\0".encode())
     digest.update(" ".join(build_command(app, Path("app.wasm"))).encode() + b"\0")
-    for path in source_files(source):
-        digest.update(path.relative_to(source).as_posix().encode() + b"\0")
+    inputs = [(source, path) for path in source_files(source)]
+    if app in WIT_WORLDS:
+        inputs += [(WIT_DIR.parent, path) for path in source_files(WIT_DIR)]
+    for root, path in inputs:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()[:24]
 
@@ -144,6 +155,11 @@ def run_componentize(app: str, source: Path, output: Path, tools: Toolchain) -> 
         workdir = Path(scratch) / app
         shutil.copytree(source, workdir, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         env = dict(os.environ)
+        if app in WIT_WORLDS:
+            shutil.copytree(WIT_DIR, workdir / "wit")
+            # A virtualenv without site-packages: else componentize-py reads spin-sdk's WIT
+            # (its componentize-py.toml) too, and looks the world up there.
+            env["VIRTUAL_ENV"] = scratch
         env["PATH"] = f"{tools.python_bin}{os.pathsep}{env.get('PATH', '')}"
         # Without this componentize-py appends a 30-frame Rust backtrace to every error.
         env["RUST_BACKTRACE"] = "0"

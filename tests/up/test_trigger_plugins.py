@@ -5,14 +5,11 @@ found on PATH and as entry points."""
 
 from __future__ import annotations
 
-import getpass
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -21,6 +18,7 @@ import paho.mqtt.publish as mqtt_publish
 import pytest
 import redis
 
+from executors.mqtt.tests.mosquitto_broker import Mosquitto
 from spin.up.discovery import locate_executor
 from tests.support import REPO_ROOT, RedisServer, free_port, wait_for, wat_to_wasm
 
@@ -36,31 +34,9 @@ GUESTS = {
 
 
 @pytest.fixture
-def mosquitto_port(tmp_path: Path) -> Iterator[int]:
-    """A mosquitto on a free port, anonymous, without persistence (Debian's package)."""
-    binary = shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin")
-    assert binary is not None, "mosquitto is not installed (.ci/run installs it)"
-    port = free_port()
-    config = tmp_path / "mosquitto.conf"
-    config.write_text(
-        f"listener {port} 127.0.0.1\nallow_anonymous true\nuser {getpass.getuser()}\n"
-    )
-    broker = subprocess.Popen([binary, "-c", str(config)], stderr=subprocess.DEVNULL)
-
-    def listening() -> bool:
-        assert broker.poll() is None, "mosquitto exited"
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        except OSError:
-            return False
-        return True
-
-    try:
-        wait_for(listening, timeout=10, what="mosquitto")
-        yield port
-    finally:
-        broker.terminate()
-        broker.wait(timeout=10)
+def mosquitto_port(mosquitto: Callable[..., Mosquitto]) -> int:
+    """An anonymous mosquitto without persistence (the shared `mosquitto` fixture)."""
+    return mosquitto().port
 
 
 def write_app(directory: Path, redis_port: int, mqtt_port: int) -> Path:

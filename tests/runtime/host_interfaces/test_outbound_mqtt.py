@@ -6,40 +6,16 @@ reach the guest as the interface's error value, never a trap."""
 from __future__ import annotations
 
 import logging
-import queue
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import paho.mqtt.client as paho
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
 
 from executors.mqtt.tests.mosquitto_broker import PASSWORD, USER, Mosquitto
 from spin.runtime import Guest, HttpRequest, Runtime
 from spin.runtime.host_interfaces import mqtt as outbound_mqtt
 from tests.runtime.host_interfaces.sdk_guests import load
-from tests.support import free_port
-
-
-class Subscriber:
-    """A Paho client subscribed to `topic`; `messages` gets (payload, qos) as they arrive."""
-
-    def __init__(self, broker: Mosquitto, topic: str, *, auth: bool = False) -> None:
-        self.messages: queue.Queue[tuple[bytes, int]] = queue.Queue()
-        subscribed = queue.Queue[bool]()
-        self.client = paho.Client(CallbackAPIVersion.VERSION2)
-        if auth:
-            self.client.username_pw_set(USER, PASSWORD)
-        self.client.on_connect = lambda c, *_: c.subscribe(topic, 2)
-        self.client.on_subscribe = lambda *_: subscribed.put(True)
-        self.client.on_message = lambda _c, _u, m: self.messages.put((m.payload, m.qos))
-        self.client.connect("127.0.0.1", broker.port)
-        self.client.loop_start()
-        assert subscribed.get(timeout=10)
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
+from tests.support import MqttSubscriber, free_port
 
 
 @pytest.fixture
@@ -48,8 +24,8 @@ def broker(mosquitto: Callable[..., Mosquitto]) -> Mosquitto:
 
 
 @pytest.fixture
-def subscriber(broker: Mosquitto) -> Iterator[Subscriber]:
-    subscriber = Subscriber(broker, "out", auth=True)
+def subscriber(broker: Mosquitto) -> Iterator[MqttSubscriber]:
+    subscriber = MqttSubscriber(broker.port, "out", auth=(USER, PASSWORD))
     yield subscriber
     subscriber.close()
 
@@ -66,7 +42,7 @@ def address(broker: Mosquitto) -> str:
 
 @pytest.mark.parametrize("qos", [0, 1, 2])
 def test_a_guest_publishes_at_each_qos_and_a_subscriber_receives_it(
-    runtime: Runtime, tmp_path: Path, broker: Mosquitto, subscriber: Subscriber, qos: int
+    runtime: Runtime, tmp_path: Path, broker: Mosquitto, subscriber: MqttSubscriber, qos: int
 ) -> None:
     guest = load(runtime, tmp_path, "mqtt_outbound", allowed_outbound_hosts=[address(broker)])
     query = f"address={address(broker)}&user={USER}&password={PASSWORD}&qos={qos}"
@@ -123,7 +99,7 @@ def test_connections_past_the_limit_are_too_many_connections(
     runtime: Runtime,
     tmp_path: Path,
     broker: Mosquitto,
-    subscriber: Subscriber,
+    subscriber: MqttSubscriber,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(outbound_mqtt, "MAX_CONNECTIONS", 2)
