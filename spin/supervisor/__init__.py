@@ -21,7 +21,6 @@ from spin.supervisor.restart_policy import Policy
 from spin.supervisor.settings import SupervisorSettings
 
 if TYPE_CHECKING:
-    from spin.supervisor.orphan_guard import OrphanGuard
     from spin.supervisor.planner import Planner
     from spin.up.launch import LaunchPlan
 
@@ -38,13 +37,11 @@ def supervise(
     plan: LaunchPlan,
     settings: SupervisorSettings,
     planner: Planner | None = None,
-    guard: OrphanGuard | None = None,
 ) -> int:
     """Run one child per ExecutorLaunch (spin/up/launch.py) until stopped; return the exit code.
 
     On SIGHUP, `planner` (planner.py) makes a new plan from the manifest as it is now; when it
-    has none (the manifest is now invalid), the running executors are kept. `guard`: the orphan
-    guard if already forked (else it is forked here).
+    has none (the manifest is now invalid), the running executors are kept.
     The executors are started before the event loop is set up, so they start while the
     async machinery is imported; signals are held until the loop listens for them.
     """
@@ -55,7 +52,7 @@ def supervise(
 
     signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED_SIGNALS)
     become_subreaper()
-    manager = Manager(plan, settings, planner, guard)
+    manager = Manager(plan, settings, planner)
     try:
         manager.start_all()
         return anyio.run(manager.run)

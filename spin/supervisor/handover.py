@@ -22,7 +22,6 @@ from typing import Any, NoReturn
 from spin.errors import SpinError, exit_on_error
 from spin.supervisor import HANDLED_SIGNALS, supervise
 from spin.supervisor.json_file import json_file
-from spin.supervisor.orphan_guard import OrphanGuard
 from spin.supervisor.planner import Planner
 from spin.supervisor.settings import SupervisorSettings
 from spin.up.launch import LaunchPlan
@@ -75,14 +74,13 @@ def exec_supervisor(handover: Handover) -> NoReturn:
         raise SpinError(f"Cannot start the supervisor process ({' '.join(argv)}): {err}.") from err
 
 
-def main(args: list[str], guard: OrphanGuard) -> NoReturn:
-    """`python -m spin.supervisor FD`: run the hand-over read from FD; exit with the app's code.
-    `guard`: the orphan guard, forked first (spin/supervisor/__main__.py)."""
+def main(args: list[str]) -> NoReturn:
+    """`python -m spin.supervisor FD`: run the hand-over read from FD; exit with the app's code."""
     with exit_on_error():
         with os.fdopen(int(args[0]), "rb") as file:
             handover = Handover.from_json(json.load(file))
         try:
-            code = supervise(handover.plan, handover.settings, handover.planner, guard)
+            code = supervise(handover.plan, handover.settings, handover.planner)
         finally:
             if handover.remove_working_dir:
                 import shutil  # only now: it would stay in memory the whole time for this call

@@ -39,10 +39,7 @@ class Manager:
         plan: LaunchPlan,
         settings: SupervisorSettings,
         planner: Planner | None = None,
-        guard: OrphanGuard | None = None,
     ) -> None:
-        """`guard`: the orphan guard, already forked (spin/supervisor/__main__.py); else it is
-        forked here."""
         self.settings = settings
         self.log = EventLog(settings.log_format)
         self.exit_code = 0
@@ -57,7 +54,7 @@ class Manager:
         self._live: list[Child] = []  # every child whose run() has not finished (reloads)
         self._generation = 0
         self._group: TaskGroup | None = None
-        guard = guard or OrphanGuard.start()
+        guard = OrphanGuard.start()
         self._services = Services(
             log=self.log,
             reaper=Reaper(),

@@ -7,6 +7,7 @@ import itertools
 import os
 import signal
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -174,10 +175,13 @@ def test_no_orphans_when_the_supervisor_is_sigkilled(sup: Supervised) -> None:
     sup.wait_log("supervisor[")
     pids = sup.all_pids()
     assert len(pids) == 5
-    # The guard says what it is in `ps` (it is a fork of `spin up`, not a second one).
-    assert [
-        " ".join(p.cmdline()).strip() for p in psutil.Process(sup.process.pid).children()
-    ].count("spin up: orphan guard") == 1
+    # The guard says what it is in `ps` (not a second `spin up`, nor a bare `sh`).
+    assert [p.cmdline()[0] for p in psutil.Process(sup.process.pid).children()].count(
+        "spin up: orphan guard"
+    ) == 1
+    # the supervisor's private directory (the executors' notify sockets), the guard removes it
+    private_dirs = Path(os.environ.get("TMPDIR") or "/tmp").glob(f"spin-up-{sup.process.pid}-*")
+    private_dir = next(private_dirs)
     sup.signal(signal.SIGKILL)
     sup.wait_exit()
     wait_for(
@@ -185,3 +189,4 @@ def test_no_orphans_when_the_supervisor_is_sigkilled(sup: Supervised) -> None:
         timeout=1.5,
         what="every executor and grandchild to be gone after the supervisor's SIGKILL",
     )
+    wait_for(lambda: not private_dir.exists(), timeout=1.5, what="the private directory removed")
