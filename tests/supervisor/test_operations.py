@@ -9,6 +9,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests.fixtures.supervisor.harness import Supervised, pid_alive
@@ -144,6 +145,26 @@ def test_sighup_reloads_only_what_changed_one_type_at_a_time(
     assert pid_alive(new_web["pid"])
     sup.signal(signal.SIGTERM)
     assert sup.wait_exit() == 0
+
+
+def test_a_stop_during_a_reload_ends_its_planner_at_once(sup: Supervised, tmp_path: Path) -> None:
+    web = sup.executor("web")
+    plan = tmp_path / "reload.json"
+    plan.write_text(json.dumps({"executors": [{**web, "fingerprint": "edited"}]}))
+    sup.start([web], reload=str(plan), reload_delay=60)
+    sup.wait_log("ready executors=1")
+    sup.signal(signal.SIGHUP)
+    sup.wait_log("reloading")
+    assert sup.process is not None
+    supervisor = psutil.Process(sup.process.pid)
+    planner = wait_for(
+        lambda: next((p for p in supervisor.children() if "--plan" in p.cmdline()), None),
+        what="the planner process",
+    )
+    sup.signal(signal.SIGTERM)
+    assert sup.wait_exit(timeout=10) == 0
+    assert not pid_alive(planner.pid)
+    assert "reloaded" not in sup.log() and len(sup.events("start", "web")) == 1
 
 
 def test_a_replacement_starts_before_its_predecessor_stops_and_is_told_so(
