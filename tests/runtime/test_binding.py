@@ -9,6 +9,7 @@ be identical. Bad values are in the list too: the same errors must come out.
 
 from __future__ import annotations
 
+import gc
 import math
 import random
 import subprocess
@@ -82,9 +83,10 @@ def host_function(name: str, seen: list[Any], returns: dict[str, Any]) -> Callab
 
 
 class Shapes:
-    """The shapes component linked with the binding's conversions (`stock`) or the cached ones."""
+    """The shapes component linked with the binding's conversions (`stock`) or the cached ones;
+    `typed`: its host functions added with their type (`binding.add_func`)."""
 
-    def __init__(self, engine: wasmtime.Engine, stock: bool) -> None:
+    def __init__(self, engine: wasmtime.Engine, stock: bool, typed: bool = False) -> None:
         self.engine = engine
         self.stock = stock
         wat = (WAT / "component_value_shapes.wat").read_text()
@@ -93,13 +95,20 @@ class Shapes:
         self.returns: dict[str, Any] = {}
         guest = self.component.type.exports(engine)["test:shapes/guest"]
         self.names = sorted(guest.ty.exports(engine))
+        host_type = self.component.type.imports(engine)["test:shapes/host"].ty
+        self.imported = imported = host_type.exports(engine)
         with self.mode():
             self.linker = wc.Linker(engine)
             with self.linker.root() as root, root.add_instance("test:shapes/host") as host:
                 host.add_resource("thing", wc.ResourceType.host(THING), lambda store, rep: None)
                 for name in self.names:
-                    if name not in ("point", "shape", "side", "color", "perms", "thing"):
-                        host.add_func(name, host_function(name, self.seen, self.returns))
+                    if name in ("point", "shape", "side", "color", "perms", "thing"):
+                        continue
+                    func = host_function(name, self.seen, self.returns)
+                    if typed:
+                        binding.add_func(host, name, func, imported[name].ty)
+                    else:
+                        host.add_func(name, func)
 
     def mode(self) -> AbstractContextManager[None]:
         return binding.stock_binding() if self.stock else nullcontext()
@@ -129,8 +138,17 @@ def engine() -> wasmtime.Engine:
 
 
 @pytest.fixture(scope="module")
-def shapes(engine: wasmtime.Engine) -> tuple[Shapes, Shapes]:
-    return Shapes(engine, stock=True), Shapes(engine, stock=False)
+def stock_shapes(engine: wasmtime.Engine) -> Shapes:
+    return Shapes(engine, stock=True)
+
+
+@pytest.fixture(scope="module", params=["planned per signature", "typed"])
+def shapes(
+    request: pytest.FixtureRequest, engine: wasmtime.Engine, stock_shapes: Shapes
+) -> tuple[Shapes, Shapes]:
+    """The binding's conversions, and the cached ones: host functions planned from the
+    signature read at each call, or added with their type (`binding.add_func`)."""
+    return stock_shapes, Shapes(engine, stock=False, typed=request.param == "typed")
 
 
 def _cases() -> Iterator[Any]:
@@ -288,9 +306,9 @@ def test_result_of_option_cannot_carry_err(shapes: tuple[Shapes, Shapes]) -> Non
 
 
 def test_the_cached_conversions_are_the_ones_used(
-    shapes: tuple[Shapes, Shapes], monkeypatch: pytest.MonkeyPatch
+    engine: wasmtime.Engine, stock_shapes: Shapes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stock, cached = shapes
+    stock, cached = stock_shapes, Shapes(engine, stock=False)
     looked_up: list[Any] = []
     real = binding.plan_for
 
@@ -304,6 +322,38 @@ def test_the_cached_conversions_are_the_ones_used(
     cached.outcome("echo-point", (record(x=1, label="", data=b"", weight=None),))
     assert len(looked_up) == 2  # the export call, then the host function
     assert looked_up[0] is None and looked_up[1] is not None
+
+
+def test_typed_host_functions_read_no_signature(
+    engine: wasmtime.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host function added with its type is called with the plan made when it was added:
+    nothing is read or looked up per call (only the export call looks its plan up)."""
+    typed = Shapes(engine, stock=False, typed=True)
+    looked_up: list[Any] = []
+    real = binding.plan_for
+
+    def counting(fty: Any, host_index: int | None = None) -> Any:
+        looked_up.append(host_index)
+        return real(fty, host_index)
+
+    monkeypatch.setattr(binding, "plan_for", counting)
+    point = record(x=1, label="typed", data=b"\x00\x01", weight=None)
+    seen, result = typed.outcome("echo-point", (point,))
+    assert result == ("returned", describe(point, None)) and seen == [describe((point,), None)]
+    assert looked_up == [None]  # the export's own Func, not the host function
+
+
+def test_a_typed_host_function_dropped_with_its_linker_forgets_its_plan(
+    engine: wasmtime.Engine,
+) -> None:
+    before = set(binding._typed_plans)
+    typed = Shapes(engine, stock=False, typed=True)
+    planned = set(binding._typed_plans) - before
+    assert len(planned) == sum(isinstance(item.ty, wc.FuncType) for item in typed.imported.values())
+    del typed
+    gc.collect()
+    assert planned.isdisjoint(binding._typed_plans)
 
 
 def test_one_host_function_linked_to_different_types(engine: wasmtime.Engine) -> None:

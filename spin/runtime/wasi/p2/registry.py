@@ -22,6 +22,7 @@ from typing import Any
 import wasmtime
 import wasmtime.component as wc
 
+from spin.runtime.component.binding import add_func
 from spin.runtime.wasi.p2.host import Err, Trap, WasiCall, current, current_or_none
 from spin.runtime.wasi.p2.shapes import ResourceIds, Shaper, in_shaper, out_shaper
 
@@ -130,7 +131,8 @@ def _define_instance(
         impl = interface.functions.get(export) if interface is not None else None
         if impl is None:
             impl = _missing(full_name, item.ty, interface)
-        instance.add_func(export, host_function(full_name, impl, item.ty, ids))
+        # The linker serves this one component: the conversions are planned from its type.
+        add_func(instance, export, host_function(full_name, impl, item.ty, ids), item.ty)
 
 
 def host_function(name: str, impl: HostFunc, ty: wc.FuncType, ids: ResourceIds) -> HostFunc:
