@@ -356,6 +356,45 @@ def test_a_typed_host_function_dropped_with_its_linker_forgets_its_plan(
     assert planned.isdisjoint(binding._typed_plans)
 
 
+def test_host_resources_without_the_binding_objects(engine: wasmtime.Engine) -> None:
+    """`binding.host_rep` reads a handle's rep (ending a borrow: the guest would trap if it
+    did not) and `binding.HostOwn` hands out a new own handle, bare or in an option: the
+    guest gets what `ResourceHost.own` would give it."""
+    shapes = Shapes(engine, stock=False, typed=True)  # for its component and import types
+
+    def reply(name: str) -> Callable[..., Any]:
+        def echo_own(store: Any, handle: Any) -> Any:
+            if handle is None:
+                return None
+            return binding.HostOwn(binding.host_rep(store, handle) + 100, THING)
+
+        if name == "borrow-rep":
+            return binding.host_rep
+        if name in ("echo-own", "echo-opt-own"):
+            return echo_own
+        return lambda store, *args: None  # not called here
+
+    linker = wc.Linker(engine)
+    with linker.root() as root, root.add_instance("test:shapes/host") as host:
+        host.add_resource("thing", wc.ResourceType.host(THING), lambda store, rep: None)
+        for name, item in shapes.imported.items():
+            if isinstance(item.ty, wc.FuncType):
+                binding.add_func(host, name, reply(name), item.ty)
+
+    def call(name: str, arg: Any) -> Any:
+        store = wasmtime.Store(engine)
+        instance = linker.instantiate(store, shapes.component)
+        interface = shapes.component.get_export_index("test:shapes/guest")
+        func = instance.get_func(store, shapes.component.get_export_index(name, interface))
+        assert func is not None
+        return describe(func(store, arg), store)
+
+    assert call("borrow-rep", wc.ResourceHost.borrow(9, THING)) == ("int", 9)
+    assert call("echo-own", wc.ResourceHost.own(5, THING)) == ("ResourceAny", True, 105)
+    assert call("echo-opt-own", wc.ResourceHost.own(6, THING)) == ("ResourceAny", True, 106)
+    assert call("echo-opt-own", None) == ("NoneType", None)
+
+
 def test_one_host_function_linked_to_different_types(engine: wasmtime.Engine) -> None:
     """A plan is reused only for the same types: here record{x, y} and record{y, x}."""
     received: list[dict[str, Any]] = []

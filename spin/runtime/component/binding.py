@@ -143,6 +143,32 @@ _vec_new = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_cha
 )
 
 
+def _raw(function: Any, restype: Any, *argtypes: Any) -> Any:
+    """`function` of the C library again, taking and returning plain addresses (`c_void_p`):
+    no ctypes pointer object is made or checked per call."""
+    address = ctypes.cast(function, ctypes.c_void_p).value
+    return ctypes.CFUNCTYPE(restype, *argtypes)(address)
+
+
+_VOIDP = ctypes.c_void_p
+_any_to_host = _raw(capi._wasmtime_component_resource_any_to_host, _VOIDP, _VOIDP, _VOIDP, _VOIDP)
+_host_to_any = _raw(capi._wasmtime_component_resource_host_to_any, _VOIDP, _VOIDP, _VOIDP, _VOIDP)
+_host_new = _raw(
+    capi._wasmtime_component_resource_host_new,
+    _VOIDP,
+    ctypes.c_bool,
+    ctypes.c_uint32,
+    ctypes.c_uint32,
+)
+_host_rep = _raw(capi._wasmtime_component_resource_host_rep, ctypes.c_uint32, _VOIDP)
+_host_delete = _raw(capi._wasmtime_component_resource_host_delete, None, _VOIDP)
+_context_address = ctypes.addressof
+
+
+def _raise_error(address: int) -> None:
+    raise WasmtimeError._from_ptr(ctypes.cast(address, ctypes.POINTER(ffi.wasmtime_error_t)))
+
+
 # A memoryview straight over C memory, without making a ctypes array type for each length.
 _memory_view = ctypes.pythonapi.PyMemoryView_FromMemory
 _memory_view.restype = ctypes.py_object
@@ -489,8 +515,36 @@ class _Flags(_Conv):
         return {set}
 
 
+class HostOwn:
+    """An `own` handle to a new host resource: `ResourceHost.own(rep, type)` for this
+    module's conversions, made without the binding's two objects (a `ResourceHost`, then the
+    `ResourceAny` it is lowered through), each with a finalizer and ctypes pointers."""
+
+    __slots__ = ("rep", "type")
+
+    def __init__(self, rep: int, type: int) -> None:
+        self.rep = rep
+        self.type = type
+
+
+def host_rep(store: Any, handle: ResourceAny) -> int:
+    """`handle.to_host(store).rep` (which also ends a borrow), without a `ResourceHost`."""
+    out = _VOIDP()
+    error = _any_to_host(
+        _context_address(store._context().contents),
+        _context_address(handle.ptr().contents),
+        ctypes.byref(out),
+    )
+    if error:
+        _raise_error(error)
+    try:
+        return _host_rep(out)
+    finally:
+        _host_delete(out)
+
+
 class _Handle(_Conv):
-    """own<T> and borrow<T>: `ResourceAny` out; `ResourceAny` or `ResourceHost` in."""
+    """own<T> and borrow<T>: `ResourceAny` out; `ResourceAny`, `ResourceHost` (or `HostOwn`) in."""
 
     __slots__ = ("borrow",)
 
@@ -507,6 +561,19 @@ class _Handle(_Conv):
         elif isinstance(val, ResourceHost):
             cell.kind = RESOURCE
             cell.of.resource = val.to_any(store)._consume()
+        elif isinstance(val, HostOwn):
+            host = _host_new(True, val.rep, val.type)
+            out = _VOIDP()
+            try:
+                error = _host_to_any(
+                    _context_address(store._context().contents), host, ctypes.byref(out)
+                )
+            finally:
+                _host_delete(host)
+            if error:
+                _raise_error(error)
+            cell.kind = RESOURCE
+            _VOIDP.from_address(ctypes.addressof(cell) + PAYLOAD).value = out.value
         else:
             raise TypeError("expected ResourceAny or ResourceHost for Own type")
 
@@ -515,7 +582,7 @@ class _Handle(_Conv):
         return ResourceAny._from_ptr(ffi.take_pointer(cell.of, "resource"))
 
     def classes(self) -> set[type]:
-        return {ResourceAny, ResourceHost}
+        return {ResourceAny, ResourceHost, HostOwn}
 
 
 class Case:

@@ -2,7 +2,8 @@
 
 The binding represents a variant, option or result without its tag when its cases hold values
 of distinct Python classes ("untagged"), and as `Variant(tag, payload)` otherwise; records are
-objects with attributes, own/borrow handles are `ResourceAny`/`ResourceHost`. Which shape a
+objects with attributes, own/borrow handles are `ResourceAny`/`ResourceHost` (our own resources
+go out as `binding.HostOwn`, which the cached conversions lower in fewer steps). Which shape a
 type takes depends on the whole type, so a shaper is built once per function signature, when
 the component is linked, and per call only does the conversion that type needs (none at all
 for numbers, strings, enums, flags and `list<u8>`).
@@ -16,7 +17,7 @@ from typing import Any
 import wasmtime
 import wasmtime.component as wc
 
-from spin.runtime.component.binding import Case
+from spin.runtime.component.binding import Case, HostOwn, host_rep
 from spin.runtime.wasi.p2.host import Err, Ok, WasiCall
 
 #: host value -> binding value (out) or binding value -> host value (in); None: as it is.
@@ -89,7 +90,7 @@ def _own_out(rid: int) -> Shaper:
     def own(call: WasiCall, store: wasmtime.StoreContext, value: Any) -> Any:
         if isinstance(value, wc.ResourceHost | wc.ResourceAny):
             return value
-        return wc.ResourceHost.own(call.table.add(value), rid)
+        return HostOwn(call.table.add(value), rid)
 
     return own
 
@@ -170,9 +171,9 @@ def _variant_out(cases: dict[str, Shaper | None], tagged: bool) -> Shaper:
 
 def in_shaper(ty: Any, ids: ResourceIds) -> Shaper | None:
     if isinstance(ty, wc.BorrowType):
-        return lambda call, store, value: call.table.get(value.to_host(store).rep)
+        return lambda call, store, value: call.table.get(host_rep(store, value))
     if isinstance(ty, wc.OwnType):
-        return lambda call, store, value: call.table.take(value.to_host(store).rep)
+        return lambda call, store, value: call.table.take(host_rep(store, value))
     if isinstance(ty, wc.ListType):
         element = None if isinstance(ty.element, wc.U8) else in_shaper(ty.element, ids)
         if element is None:
