@@ -3,7 +3,7 @@
 wasmtime's Python binding converts a `list<u8>` one element at a time through Python (a 100 KB
 body costs about 140 ms each way) and looks every type up again on each call. Here a converter
 tree is built once per function signature; byte lists are written into and read out of the C
-value array with strided memory copies, which takes milliseconds for a megabyte. Types without a
+value array in bulk (`binding.write_u8_cells` / `read_u8_cells`). Types without a
 fast path fall back to the binding's own conversion.
 
 Lifted records are dicts, tuples are tuples, options are None or the value, results are
@@ -21,12 +21,10 @@ import wasmtime.component as wc
 from wasmtime import _ffi as ffi
 from wasmtime.component._enter import enter_wasm
 
+from spin.runtime.component.binding import read_u8_cells, write_u8_cells
+
 Val = ffi.wasmtime_component_val_t
 ValPtr = Any  # ctypes pointer to a wasmtime_component_val_t
-
-VAL_SIZE = ctypes.sizeof(Val)
-PAYLOAD_OFFSET = Val.of.offset
-U8_KIND = ffi.WASMTIME_COMPONENT_U8.value
 
 
 class Converter(ABC):
@@ -63,16 +61,14 @@ def converter_for(ty: wc.ValType) -> Converter:
 
 
 class BytesConverter(Converter):
-    """`list<u8>` <-> `bytes`: kind and value bytes are set with strided copies."""
+    """`list<u8>` <-> `bytes`, the C values written and read in bulk (as `binding` does)."""
 
     def lower(self, store: wasmtime.Store, value: Any, out: ValPtr) -> None:
         data = bytes(value)
         raw = ffi.wasmtime_component_vallist_t()
         ffi.wasmtime_component_vallist_new_uninit(raw, len(data))
         if data:
-            cells = _cells(ctypes.addressof(raw.data.contents), len(data))
-            cells[0::VAL_SIZE] = bytes([U8_KIND]) * len(data)
-            cells[PAYLOAD_OFFSET::VAL_SIZE] = data
+            write_u8_cells(ctypes.addressof(raw.data.contents), data)
         out.contents.kind = ffi.WASMTIME_COMPONENT_LIST
         out.contents.of.list = raw
 
@@ -80,12 +76,7 @@ class BytesConverter(Converter):
         size = val.of.list.size
         if not size:
             return b""
-        cells = _cells(ctypes.addressof(val.of.list.data.contents), size)
-        return cells[PAYLOAD_OFFSET::VAL_SIZE].tobytes()
-
-
-def _cells(address: int, count: int) -> memoryview:
-    return memoryview((ctypes.c_ubyte * (count * VAL_SIZE)).from_address(address)).cast("B")
+        return read_u8_cells(ctypes.addressof(val.of.list.data.contents), size)
 
 
 class ListConverter(Converter):
