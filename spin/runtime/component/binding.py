@@ -978,6 +978,9 @@ def add_func(instance: Any, name: str, func: Callable[..., Any], ty: wt.FuncType
     plan (wasmtime still type-checks what comes back): link such a component with its own
     linker, as the runtime does (one linker per component).
     """
+    if not is_installed():  # within `stock_binding()`: the binding's own conversions
+        instance.add_func(name, func)
+        return
     instance._assert_not_locked()
     data = name.encode("utf-8")
     idx = _linker.FUNCTIONS.allocate(func)

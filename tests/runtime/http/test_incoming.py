@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from spin.runtime import Guest, GuestError, HttpRequest, Runtime
+from spin.runtime.component import binding
 from spin.runtime.http.exchange import BufferedExchange, RequestHead
 from tests.support import logs_for, wat_component
 
@@ -34,6 +35,23 @@ def test_hello_through_the_whole_request_call(runtime: Runtime, tmp_path: Path) 
     response = guest.handle_http(HttpRequest("GET", "/x?y=1", [("host", "h")], [], b""))
     assert (response.status, response.body) == (200, b"Hello, Fermyon!\n")
     assert response.headers == [("content-type", "text/plain")]
+
+
+def test_a_guest_linked_with_the_binding_s_own_conversions_answers_alike(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """Within `stock_binding()` (how bench/component_calls measures "before"), the host
+    functions are added with the binding's conversions and our resources go out as
+    `ResourceHost`: the same response, and no host function planned ahead."""
+    planned = set(binding._typed_plans)
+    logs = logs_for(tmp_path, "echo")
+    with binding.stock_binding():
+        guest = runtime.load(wat_component("wasi_http_cases", tmp_path), logs)
+        assert set(binding._typed_plans) == planned
+        body = bytes(range(256)) * 16
+        exchange = BufferedExchange(body)
+        guest.serve_http(RequestHead("POST", "/echo", "http", "h", []), exchange)
+    assert exchange.status == 200 and exchange.body == body and exchange.finished
 
 
 @pytest.fixture

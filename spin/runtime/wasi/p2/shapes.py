@@ -17,7 +17,7 @@ from typing import Any
 import wasmtime
 import wasmtime.component as wc
 
-from spin.runtime.component.binding import Case, HostOwn, host_rep
+from spin.runtime.component.binding import Case, HostOwn, host_rep, is_installed
 from spin.runtime.wasi.p2.host import Err, Ok, WasiCall
 
 #: host value -> binding value (out) or binding value -> host value (in); None: as it is.
@@ -60,7 +60,7 @@ def _case_shapers(cases: list[tuple[str, Any]], ids: ResourceIds, build: Any) ->
 
 def out_shaper(ty: Any, ids: ResourceIds) -> Shaper | None:
     if isinstance(ty, wc.OwnType):
-        return _own_out(ids.resolve(ty.ty))
+        return _own_out(ids.resolve(ty.ty), HostOwn if is_installed() else wc.ResourceHost.own)
     if isinstance(ty, wc.ListType):
         element = None if isinstance(ty.element, wc.U8) else out_shaper(ty.element, ids)
         if element is None:
@@ -86,11 +86,13 @@ def out_shaper(ty: Any, ids: ResourceIds) -> Shaper | None:
     return None
 
 
-def _own_out(rid: int) -> Shaper:
+def _own_out(rid: int, handle: Callable[[int, int], Any]) -> Shaper:
+    """`handle`: `HostOwn` for the cached conversions, `ResourceHost.own` for the binding's."""
+
     def own(call: WasiCall, store: wasmtime.StoreContext, value: Any) -> Any:
         if isinstance(value, wc.ResourceHost | wc.ResourceAny):
             return value
-        return HostOwn(call.table.add(value), rid)
+        return handle(call.table.add(value), rid)
 
     return own
 
