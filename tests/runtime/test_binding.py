@@ -277,6 +277,13 @@ def test_round_trips_return_the_values(shapes: tuple[Shapes, Shapes]) -> None:
     seen, result = cached.outcome("echo-point", (point,))
     assert result == ("returned", describe(point, None)) and seen == [describe((point,), None)]
     assert cached.outcome("echo-bytes", (MIB,))[1] == ("returned", ("bytes", MIB))
+    block = binding.U8_BLOCK  # byte lists are converted in blocks of this many elements
+    for size in (1, block - 1, block, block + 1, 3 * block + 17):
+        data = MIB[:size]
+        assert cached.outcome("echo-bytes", (data,)) == (
+            [describe((data,), None)],
+            ("returned", ("bytes", data)),
+        )
     assert cached.outcome("echo-side", (wc.Variant("right", 4),))[1] == (
         "returned",
         ("Variant", "right", ("int", 4)),
