@@ -11,8 +11,11 @@ Subjects, each started alone on the same machine in one run:
 Measured once each subject answers and has settled (the demo's timer runs its guest every 2 s,
 so its "idle" CPU is that work, shown per process): the processes of its tree at the end of the
 idle period (with the title each shows in `ps`; guest workers idle for `--wasm-idle-timeout`,
-default 30 s, have exited by then if the period is long enough), their RSS and PSS (PSS shares
-a page's cost among the processes that map it, so the sum is the tree's real memory), the CPU
+default 30 s, have exited by then if the period is long enough), their RSS, PSS and USS (PSS
+shares a page's cost among the processes that map it, so the sum is the tree's real memory;
+USS is what the process alone holds, what stopping it would give back; "PSS alone" shares a
+page only among the tree's own processes, so that other processes of the machine mapping the
+same files do not lower it, see `tree_memory`), the CPU
 the whole tree used over an idle period (`--idle-seconds`, default 30), and the latency of the
 first HTTP request after that idle period against the median of warm ones. Printed: one table
 per subject, then a summary with the ratio to the baseline and the issue's targets (tree <= 120
@@ -43,6 +46,7 @@ import psutil
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from bench.footprint.tree_memory import pss_within  # noqa: E402
 from tests.support import RedisServer, free_port, wait_for  # noqa: E402
 
 MIB = 1024 * 1024
@@ -67,20 +71,37 @@ class Subject:
 
 
 @dataclass
+class Row:
+    """One process: memory in MiB (`pss_alone`: see `tree_memory`), CPU in seconds."""
+
+    title: str
+    rss: float
+    pss: float
+    uss: float
+    pss_alone: float | None
+    idle_cpu: float
+
+
+@dataclass
 class Footprint:
-    rows: list[tuple[str, float, float, float]]  # (title, RSS MiB, PSS MiB, idle CPU s)
+    rows: list[Row]
     idle_cpu_seconds: float
     first_ms: float
     warm_ms: float
 
     @property
     def tree_pss(self) -> float:
-        return sum(row[2] for row in self.rows)
+        return sum(row.pss for row in self.rows)
+
+    @property
+    def tree_pss_alone(self) -> float | None:
+        alone = [row.pss_alone for row in self.rows]
+        return None if None in alone else sum(a for a in alone if a is not None)
 
 
 def title(process: psutil.Process) -> str:
     words = " ".join(process.cmdline()).strip()
-    return words if len(words) <= 60 else words[:57] + "..."
+    return words if len(words) <= 52 else words[:49] + "..."
 
 
 def cpu_seconds(process: psutil.Process) -> float:
@@ -109,12 +130,24 @@ def measure(subject: Subject, idle_seconds: float, settle: float) -> Footprint:
     rows = []
     # Listed again at the end: idle guest workers exit during the period (--wasm-idle-timeout)
     # and one may start (the timer's); a process that started meanwhile counts all its CPU.
-    for process in subject.processes():
+    processes = subject.processes()
+    alone = pss_within([p.pid for p in processes]) or {}
+    for process in processes:
         with suppress(psutil.NoSuchProcess):
             info = process.memory_full_info()
             idle = cpu_seconds(process) - cpu_before.get(process.pid, 0.0)
-            rows.append((title(process), info.rss / MIB, info.pss / MIB, idle))
-    idle_cpu = sum(row[3] for row in rows)
+            own = alone.get(process.pid)
+            rows.append(
+                Row(
+                    title(process),
+                    info.rss / MIB,
+                    info.pss / MIB,
+                    info.uss / MIB,
+                    None if own is None else own / MIB,
+                    idle,
+                )
+            )
+    idle_cpu = sum(row.idle_cpu for row in rows)
     first = request_ms(subject.url)
     warm = statistics.median(request_ms(subject.url) for _ in range(WARM_REQUESTS))
     return Footprint(rows, idle_cpu, first, warm)
@@ -190,17 +223,31 @@ def demo(redis_port: int, work: Path, args: argparse.Namespace) -> Footprint:
         return measure(subject, args.idle_seconds, args.settle)
 
 
+def _mib(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
+
+
 def print_subject(name: str, result: Footprint) -> None:
     print(f"\n{name}: {len(result.rows)} processes")
-    print(f"  {'process':<62} {'RSS MiB':>8} {'PSS MiB':>8} {'idle CPU s':>10}")
-    for process, rss, pss, cpu in result.rows:
-        print(f"  {process:<62} {rss:>8.1f} {pss:>8.1f} {cpu:>10.2f}")
-    rss = sum(row[1] for row in result.rows)
-    print(f"  {'tree':<62} {rss:>8.1f} {result.tree_pss:>8.1f} {result.idle_cpu_seconds:>10.2f}")
+    columns = ("RSS MiB", "PSS MiB", "USS MiB", "PSS alone", "idle CPU s")
+    print(f"  {'process':<54}" + "".join(f" {c:>9}" for c in columns))
+    for row in result.rows:
+        cells = (f"{row.rss:.1f}", f"{row.pss:.1f}", f"{row.uss:.1f}", _mib(row.pss_alone))
+        print(f"  {row.title:<54}" + "".join(f" {c:>9}" for c in cells) + f" {row.idle_cpu:>9.2f}")
+    cells = (
+        f"{sum(row.rss for row in result.rows):.1f}",
+        f"{result.tree_pss:.1f}",
+        f"{sum(row.uss for row in result.rows):.1f}",
+        _mib(result.tree_pss_alone),
+    )
+    print(
+        f"  {'tree':<54}" + "".join(f" {c:>9}" for c in cells) + f" {result.idle_cpu_seconds:>9.2f}"
+    )
 
 
 def print_summary(base: Footprint, spin: Footprint, idle: float) -> None:
-    supervisor_rss = spin.rows[0][1]
+    supervisor_rss = spin.rows[0].rss
+    base_alone, spin_alone = base.tree_pss_alone, spin.tree_pss_alone
     rows = [
         ("processes", f"{len(base.rows)}", f"{len(spin.rows)}", "", ""),
         (
@@ -208,6 +255,13 @@ def print_summary(base: Footprint, spin: Footprint, idle: float) -> None:
             f"{base.tree_pss:.1f}",
             f"{spin.tree_pss:.1f}",
             f"{spin.tree_pss / base.tree_pss:.2f}x",
+            f"<= {TARGETS['tree_pss_mb']:.0f}",
+        ),
+        (
+            "tree PSS alone (MiB)",
+            _mib(base_alone),
+            _mib(spin_alone),
+            f"{spin_alone / base_alone:.2f}x" if spin_alone and base_alone else "",
             f"<= {TARGETS['tree_pss_mb']:.0f}",
         ),
         (
