@@ -28,8 +28,9 @@ import psutil
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from spin.heap import give_back_free_memory  # noqa: E402
 from spin.runtime.config import RuntimeConfig  # noqa: E402
-from spin.runtime.pool.worker import call, give_back_free_memory, load_guests  # noqa: E402
+from spin.runtime.pool.worker import call, load_guests  # noqa: E402
 from tests.support import wat_component  # noqa: E402
 
 MIB = 1024 * 1024

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from spin.errors import SpinError
+from spin.heap import give_back_free_memory
 from spin.locked import LockedApp, LockedTrigger
 from spin.notify import notify
 from spin.runtime.config import MEBIBYTE, RuntimeConfig, RuntimeOptions
@@ -185,7 +186,9 @@ class TriggerContext:
         return Health(self.options.health_file)
 
     def notify_ready(self) -> None:
-        """Tell whoever started us (spin up, systemd, probes) that the trigger is serving."""
+        """Tell whoever started us (spin up, systemd, probes) that the trigger is serving;
+        what the start-up freed (the lock, the server's set-up) goes back to the system."""
+        give_back_free_memory()
         self.health.set_ready()
         if notify("READY=1"):
             log.debug("readiness notified")
