@@ -186,6 +186,11 @@ class RunningExecutor:
                 if exited or time.monotonic() > deadline:
                     break
                 exited = self.process.poll() is not None  # then one more look at the socket
+        if not exited:
+            # A module fixture that fails here never reaches its stop: without this kill the
+            # executor and its worker outlive the test run (seen: five left for an hour).
+            self.process.kill()
+            self.process.wait()
         raise AssertionError(
             f"no sd_notify message within {timeout}s; exit code {self.process.poll()}, "
             f"stderr:\n{self.stderr()}"
