@@ -72,9 +72,12 @@ class RegistrySession:
         *,
         insecure: bool = False,
         credentials: tuple[str, str] | None = None,
+        subject: str = "",
     ) -> None:
-        """`credentials` (user, password) instead of those in the Docker config file."""
+        """`credentials` (user, password) instead of those in the Docker config file;
+        `subject`: what a network error names (default: the registry of the reference)."""
         self.reference = reference
+        self.subject = subject or f"the registry of {reference}"
         self.insecure = insecure
         self.scheme = "http" if insecure else "https"
         challenge = self._probe()
@@ -119,7 +122,7 @@ class RegistrySession:
             yield
         except requests.exceptions.SSLError as err:
             raise SpinError(
-                f"Cannot reach the registry of {self.reference} over HTTPS at {where}: {err}. "
+                f"Cannot reach {self.subject} over HTTPS at {where}: {err}. "
                 "If it is a plain-HTTP registry (a local one, for example), add --insecure."
             ) from None
         except (requests.ConnectionError, requests.Timeout) as err:
@@ -127,7 +130,7 @@ class RegistrySession:
             if not self.insecure and "wrong version number" in str(err).lower():
                 hint = " If it is a plain-HTTP registry, add --insecure."
             raise SpinError(
-                f"Cannot reach the registry of {self.reference} at {where} "
+                f"Cannot reach {self.subject} at {where} "
                 f"({type(err).__name__}). Check that the registry is running and the host and "
                 f"port are right.{hint}"
             ) from None

@@ -90,6 +90,19 @@ def login_command(
     with exit_on_error():
         if password_stdin and password is not None:
             raise SpinError("Give the password with -p or with --password-stdin, not both.")
+        if password_stdin and username is None:
+            raise SpinError(
+                f"`spin registry login --password-stdin {server}` reads only the password from "
+                "standard input: give the user name with -u/--username."
+            )
+        missing = "user name" if username is None else "password"
+        must_ask = username is None or (password is None and not password_stdin)
+        if must_ask and not sys.stdin.isatty():
+            raise SpinError(
+                f"`spin registry login {server}` has no terminal to ask for the {missing} on: "
+                "give -u/--username and -p/--password, or -u and --password-stdin to read the "
+                "password from standard input."
+            )
         if username is None:
             username = click.prompt("Username")
         if password_stdin:

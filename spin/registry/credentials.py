@@ -37,7 +37,9 @@ def login(server: str, username: str, password: str, *, insecure: bool = False) 
         )
     # Any repository will do: `GET /v2/` only checks who the user is.
     probe = parse_reference(f"{host}/spin-login-check:latest")
-    session = RegistrySession(probe, insecure=insecure, credentials=(username, password))
+    session = RegistrySession(
+        probe, insecure=insecure, credentials=(username, password), subject=f"the registry {host}"
+    )
     if not session.api_check():
         raise SpinError(
             f"The registry {host} did not accept the user {username!r} with that password. "

@@ -301,6 +301,35 @@ def test_login_stores_checked_credentials_that_push_and_pull_then_use(
         server.stop()
 
 
+#: Bad input needing no registry: (arguments, standard input, what the one-paragraph error says).
+#: {down} is a free port's address, where no registry listens.
+ERROR_CASES = [
+    (["push", "Apps/Files:v1", "-f", "{app}"], "", ["Invalid registry reference 'Apps/Files:v1'"]),
+    (["push", "{down}/app:v1", "-f", "/nonexistent"], "", ["/nonexistent", "-f/--from"]),
+    (["push", "{down}/app:v1", "-f", "{app}", "--annotation", "novalue"], "", ["KEY=VALUE"]),
+    (["pull", "::bad"], "", ["Invalid registry reference '::bad'", "[REGISTRY/]REPOSITORY"]),
+    (["login", "{down}"], "", ["no terminal to ask for the user name", "-u/--username"]),
+    (["login", "-u", "ada", "{down}"], "", ["no terminal to ask for the password", "-p/"]),
+    (["login", "--password-stdin", "{down}"], "pw\n", ["give the user name with -u"]),
+    (["login", "-u", "a", "-p", "b", "--password-stdin", "{down}"], "", ["not both"]),
+    (["login", "-k", "-u", "a", "-p", "b", "{down}"], "", ["Cannot reach the registry {down} "]),
+]
+
+
+@pytest.mark.parametrize(("args", "stdin", "expected"), ERROR_CASES)
+def test_bad_input_is_one_clear_error(
+    tmp_path: Path, spin_home: Path, args: list[str], stdin: str, expected: list[str]
+) -> None:
+    """No prompt without a terminal (standard input is a pipe here), no traceback, exit 1."""
+    values = {"down": f"localhost:{free_port()}", "app": str(files_app(tmp_path / "app"))}
+    result = spin("registry", *(arg.format(**values) for arg in args), stdin=stdin)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
+    for fragment in expected:
+        assert fragment.format(**values) in result.stderr, result.stderr
+    assert "spin-login-check" not in result.stderr  # the probe's reference is not the user's
+
+
 @pytest.mark.parametrize("text", ["examples/demo", "spin.toml", "./app/spin.toml"])
 def test_a_missing_path_is_not_taken_for_a_reference(text: str) -> None:
     from spin.registry.reference import looks_like_reference
