@@ -26,6 +26,10 @@ from spin.up.launch import ExecutorLaunch
 log = logging.getLogger("spin.up.command")
 
 METADATA_FLAG = "--launch-metadata-only"
+#: Options naming something one executor holds alone (spin/trigger/health.py): given to several
+#: executors, all but the first would fail to bind the port, and a shared file would say ready
+#: while one executor is.
+ONE_EXECUTOR_OPTIONS = ("--health-listen", "--health-file")
 #: How long an executor may take to print its launch metadata (it may import a lot).
 METADATA_TIMEOUT = 30.0
 
@@ -150,6 +154,14 @@ def route(
                 f'Unrecognised trigger option "{group.flag}": none of the executors of this '
                 f"app ({', '.join(declared)}) accepts it. Check the spelling; "
                 "`spin up --help` in the app's directory lists the options each executor takes.",
+                exit_code=USAGE_ERROR,
+            )
+        if group.flag in ONE_EXECUTOR_OPTIONS and len(takers) > 1:
+            raise SpinError(
+                f"{group.flag} would go to {len(takers)} executors ({', '.join(takers)}), and "
+                "each needs its own: run one trigger type per process with `spin up "
+                f"--trigger-type TYPE {group.flag} ...` (with --exec in a pod), or leave the "
+                "probes out and rely on the supervisor.",
                 exit_code=USAGE_ERROR,
             )
         for trigger_type in takers:

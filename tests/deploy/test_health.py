@@ -16,11 +16,13 @@ from pathlib import Path
 
 import httpx
 import psutil
+import pytest
 import redis
 
 from spin.trigger.health import Health
 from tests.executors.redis.test_executor import Executor, RedisApp
 from tests.support import RedisServer, RunningExecutor, free_port, wait_for
+from tests.up.test_cli import spin
 
 
 def probe(port: int, path: str) -> int:
@@ -118,6 +120,20 @@ def test_a_bad_probe_address_is_a_clear_error(
     assert timer.wait_exit() == 1
     assert "--health-listen '8081' is not HOST:PORT" in timer.stderr()
     assert "Traceback" not in timer.stderr()
+
+
+@pytest.mark.parametrize("option", ["--health-listen=127.0.0.1:8081", "--health-file=ready"])
+def test_a_probe_given_to_several_executors_is_refused_before_any_starts(
+    demo: Path, demo_env: dict[str, str], option: str
+) -> None:
+    """One port or file for the demo's three executors: refused by spin up itself, naming the
+    executors and --trigger-type, before any executor binds or writes anything."""
+    result = spin("up", "-f", str(demo), option, cwd=demo.parent, env=demo_env)
+    assert result.returncode == 2, result.stderr
+    flag = option.partition("=")[0]
+    assert f"{flag} would go to 3 executors (http, timer, redis)" in result.stderr
+    assert "--trigger-type TYPE" in result.stderr and "Traceback" not in result.stderr
+    assert "starting" not in result.stderr  # no executor was started
 
 
 def test_an_executor_stopped_while_starting_never_reports_ready(tmp_path: Path) -> None:

@@ -92,6 +92,18 @@ def test_route_rejects_a_flag_that_no_executor_declares() -> None:
     assert "http, redis" in str(err.value)
 
 
+@pytest.mark.parametrize("flag", ["--health-listen", "--health-file"])
+def test_route_refuses_a_probe_that_several_executors_would_share(flag: str) -> None:
+    declared = {"http": {flag}, "redis": {flag}, "odd": None}
+    with pytest.raises(SpinError, match=f"{flag} would go to 3 executors") as err:
+        route(group_options([flag, "x"]), declared)
+    assert err.value.exit_code == 2 and "--trigger-type TYPE" in str(err.value)
+    assert route(group_options([flag, "x"]), {"http": {flag}, "redis": set()})["http"] == [
+        flag,
+        "x",
+    ]
+
+
 def test_route_passes_everything_to_an_executor_without_metadata() -> None:
     groups = group_options(["--listen", "x", "--bogus"])
     assert route(groups, {"http": {"--listen"}, "odd": None}) == {
