@@ -41,6 +41,28 @@ shutdown_option = click.option(
 )
 
 
+def check_run_from(run_from: str) -> None:
+    """`--run-from` is what a pod's `spin up -f` gets: a path in the image (absolute, since the
+    pod's working directory is the image's) or a registry reference."""
+    if run_from.startswith("/") or looks_like_reference(run_from):
+        return
+    raise SpinError(
+        f"--run-from {run_from!r} is neither an absolute path in the image nor a registry "
+        f"reference. Give the app's path in the image (e.g. {IMAGE_APP_DIR}/spin.toml) or its "
+        "reference with a tag or registry (e.g. ghcr.io/me/app:v1)."
+    )
+
+
+def check_environment_file(environment_file: str | None) -> None:
+    """systemd ignores a unit whose EnvironmentFile= is not an absolute path."""
+    if environment_file is not None and not environment_file.startswith("/"):
+        raise SpinError(
+            f"--environment-file {environment_file!r} is not an absolute path, which systemd "
+            "requires (it reads the file on the machine the unit runs on). Give the full "
+            "path, e.g. /etc/spin/app.env."
+        )
+
+
 def write_out(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
@@ -123,6 +145,8 @@ def scaffold_command(
                 f"--max-replicas {max_replicas} is below --replicas {replicas}: the autoscaler "
                 "scales between the two. Raise --max-replicas."
             )
+        if run_from is not None:
+            check_run_from(run_from)
         app = load_app(source, insecure=insecure)
         if run_from is not None:
             app = app.running_from(run_from)
@@ -181,6 +205,7 @@ def systemd_command(
     """Write a systemd unit (Type=notify) that runs the app with `spin up`."""
     configure_logging()
     with exit_on_error():
+        check_environment_file(environment_file)
         app = load_app(source, insecure=insecure)
         app.check_types(list(trigger_types))
         text = unit(

@@ -255,6 +255,33 @@ def test_a_store_that_pods_would_split_is_refused_unless_shared(tmp_path: Path) 
     assert "--from-literal=SPIN_VARIABLE_TOKEN=..." in shared.stderr
 
 
+#: Bad input: (arguments after `--from <demo>`, what the one-paragraph error says). {demo} is
+#: the demo's manifest.
+ERROR_CASES = [
+    (["--run-from", "app/spin.toml"], ["--run-from 'app/spin.toml'", "absolute path"]),
+    (["--run-from", "::bad"], ["--run-from '::bad'", "registry reference"]),
+    (["--replicas", "3", "--max-replicas", "2"], ["--max-replicas 2 is below --replicas 3"]),
+    (["-o", "/nonexistent/k8s.yaml"], ["Cannot write /nonexistent/k8s.yaml", "-o"]),
+]
+
+
+@pytest.mark.parametrize(("args", "expected"), ERROR_CASES)
+def test_bad_input_is_one_clear_error(
+    demo: Path, tmp_path: Path, args: list[str], expected: list[str]
+) -> None:
+    result = scaffold("--from", str(demo), *args, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
+    for fragment in expected:
+        assert fragment in result.stderr, result.stderr
+
+
+def test_a_missing_app_is_named(tmp_path: Path) -> None:
+    result = scaffold("--from", str(tmp_path / "nothing"), cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"No such file or directory: {tmp_path / 'nothing'}" in result.stderr
+
+
 @pytest.mark.parametrize(
     "value",
     ["plain", "yes", "No", "null", "~", "1.5", "010", "-f", "a: b", "#x", "x #y", "", " lead",

@@ -12,6 +12,8 @@ import signal
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.support import RunningExecutor
 from tests.up.test_cli import spin as run_spin
 
@@ -68,7 +70,23 @@ def test_the_unit_verifies_and_its_command_runs_as_a_notify_service(
         up.close()
 
 
-def test_an_unknown_trigger_type_is_refused(demo: Path, tmp_path: Path) -> None:
-    result = export("--from", str(demo), "--trigger-type", "cron", cwd=tmp_path)
-    assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "its trigger types are http, timer, redis" in result.stderr
+#: Bad input: (arguments after `--from <demo>`, what the one-paragraph error says).
+ERROR_CASES = [
+    (
+        ["--trigger-type", "cron"],
+        ["--trigger-type cron", "its trigger types are http, timer, redis"],
+    ),
+    (["--environment-file", "app.env"], ["--environment-file 'app.env'", "absolute path"]),
+    (["-o", "/nonexistent/app.service"], ["Cannot write /nonexistent/app.service", "-o"]),
+]
+
+
+@pytest.mark.parametrize(("args", "expected"), ERROR_CASES)
+def test_bad_input_is_one_clear_error(
+    demo: Path, tmp_path: Path, args: list[str], expected: list[str]
+) -> None:
+    result = export("--from", str(demo), *args, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
+    for fragment in expected:
+        assert fragment in result.stderr, result.stderr
