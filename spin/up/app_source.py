@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from spin.errors import SpinError
-from spin.registry.reference import looks_like_reference
+from spin.registry.reference import looks_like_reference, parse_reference
 
 if TYPE_CHECKING:
     from spin.manifest.model import AppManifest
@@ -52,11 +52,21 @@ def find_app(given: Path | None, from_registry: str | None, *, insecure: bool = 
     reference = from_registry
     if reference is None and given is not None and not given.exists():
         reference = str(given) if looks_like_reference(str(given)) else None
+        if reference is None and (":" in str(given) or "@" in str(given)):
+            _refuse_as_reference(str(given))  # shaped like a reference, and no such file
     if reference is None:
         return find_manifest(given)
     from spin.registry import pull_app
 
     return pull_app(reference, insecure=insecure)
+
+
+def _refuse_as_reference(text: str) -> None:
+    """SpinError saying why `text`, which names no file, is no registry reference either."""
+    try:
+        parse_reference(text)
+    except SpinError as err:
+        raise SpinError(f"No such file or directory: {text}, and as a reference: {err}") from None
 
 
 def load_app(path: Path) -> AppManifest:

@@ -66,6 +66,18 @@ def test_missing_file(tmp_path: Path, env: dict[str, str]) -> None:
     assert_clean_failure(result, "No such file or directory: nope.toml", "-f/--from")
 
 
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [("ghcr.io/Me/app:v1", "the repository 'Me/app'"), ("::bad", "the repository ':'")],
+)
+def test_a_missing_file_shaped_like_a_reference_says_why_it_is_neither(
+    tmp_path: Path, env: dict[str, str], text: str, problem: str
+) -> None:
+    result = spin("up", "-f", text, cwd=tmp_path, env=env)
+    assert_clean_failure(result, f"No such file or directory: {text}, and as a reference", problem)
+    assert "repository names are lower case" in result.stderr
+
+
 def test_directory_without_manifest(tmp_path: Path, env: dict[str, str]) -> None:
     (tmp_path / "empty").mkdir()
     result = spin("up", "--from", "empty", cwd=tmp_path, env=env)
