@@ -40,11 +40,11 @@ RUNTIME_CONFIG_NAME = "runtime-config.toml"
 DEFAULT_IMAGE = f"spin-python-executors:{__version__}"
 MANAGED_BY = "spin-kube-scaffold"
 
-# Resources, from `make bench-footprint` (docs/operations.md, "Resource use", PSS of the idle
-# demo): an executor 16-26 MB (timer 16.4, HTTP 22.4, Redis 25.9), a guest worker 23-24 MB.
-#: Requested: the executor and one warm worker (26 + 24 MB), rounded up.
+# Resources, from `make bench-footprint` (docs/operations.md, "Resource use", PSS alone of the
+# idle demo): an executor 19-27 MB (timer 18.8, HTTP 23.8, Redis 26.8), a guest worker 25-26 MB.
+#: Requested: the executor and one warm worker (27 + 26 MB), rounded up.
 MEMORY_REQUEST_MIB = 64
-#: Limit: the executor, plus per worker the measured 24 MB and 40 MiB for the guest's own
+#: Limit: the executor, plus per worker the measured ~25 MB and ~39 MiB for the guest's own
 #: linear memory and compiled code (a guest that needs more wants --wasm-memory-limit and a
 #: larger limit).
 EXECUTOR_MIB, WORKER_LIMIT_MIB = 32, 64
