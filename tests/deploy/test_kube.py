@@ -20,6 +20,7 @@ import yaml
 
 from spin.deploy.yaml_text import documents
 from tests.support import RedisServer, RunningExecutor, free_port, wait_for
+from tests.up.test_cli import assert_clean_failure
 from tests.up.test_cli import spin as run_spin
 
 #: Where the pods write (an emptyDir): mapped to a directory of the test when run here.
@@ -269,11 +270,7 @@ ERROR_CASES = [
 def test_bad_input_is_one_clear_error(
     demo: Path, tmp_path: Path, args: list[str], expected: list[str]
 ) -> None:
-    result = scaffold("--from", str(demo), *args, cwd=tmp_path)
-    assert result.returncode == 1, result.stderr
-    assert result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
-    for fragment in expected:
-        assert fragment in result.stderr, result.stderr
+    assert_clean_failure(scaffold("--from", str(demo), *args, cwd=tmp_path), *expected)
 
 
 def test_a_missing_app_is_named(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import RunningExecutor
+from tests.up.test_cli import assert_clean_failure
 from tests.up.test_cli import spin as run_spin
 
 
@@ -85,8 +86,4 @@ ERROR_CASES = [
 def test_bad_input_is_one_clear_error(
     demo: Path, tmp_path: Path, args: list[str], expected: list[str]
 ) -> None:
-    result = export("--from", str(demo), *args, cwd=tmp_path)
-    assert result.returncode == 1, result.stderr
-    assert result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
-    for fragment in expected:
-        assert fragment in result.stderr, result.stderr
+    assert_clean_failure(export("--from", str(demo), *args, cwd=tmp_path), *expected)

@@ -312,11 +312,9 @@ def test_result_of_option_cannot_carry_err(shapes: tuple[Shapes, Shapes]) -> Non
     )
 
 
-def test_the_cached_conversions_are_the_ones_used(
-    engine: wasmtime.Engine, stock_shapes: Shapes, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    stock, cached = stock_shapes, Shapes(engine, stock=False)
-    looked_up: list[Any] = []
+def plan_lookups(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
+    """The host_index of every binding.plan_for call from now on (None: an export call)."""
+    looked_up: list[int | None] = []
     real = binding.plan_for
 
     def counting(fty: Any, host_index: int | None = None) -> Any:
@@ -324,6 +322,14 @@ def test_the_cached_conversions_are_the_ones_used(
         return real(fty, host_index)
 
     monkeypatch.setattr(binding, "plan_for", counting)
+    return looked_up
+
+
+def test_the_cached_conversions_are_the_ones_used(
+    engine: wasmtime.Engine, stock_shapes: Shapes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stock, cached = stock_shapes, Shapes(engine, stock=False)
+    looked_up = plan_lookups(monkeypatch)
     stock.outcome("echo-point", (record(x=1, label="", data=b"", weight=None),))
     assert looked_up == []
     cached.outcome("echo-point", (record(x=1, label="", data=b"", weight=None),))
@@ -337,14 +343,7 @@ def test_typed_host_functions_read_no_signature(
     """A host function added with its type is called with the plan made when it was added:
     nothing is read or looked up per call (only the export call looks its plan up)."""
     typed = Shapes(engine, stock=False, typed=True)
-    looked_up: list[Any] = []
-    real = binding.plan_for
-
-    def counting(fty: Any, host_index: int | None = None) -> Any:
-        looked_up.append(host_index)
-        return real(fty, host_index)
-
-    monkeypatch.setattr(binding, "plan_for", counting)
+    looked_up = plan_lookups(monkeypatch)
     point = record(x=1, label="typed", data=b"\x00\x01", weight=None)
     seen, result = typed.outcome("echo-point", (point,))
     assert result == ("returned", describe(point, None)) and seen == [describe((point,), None)]
