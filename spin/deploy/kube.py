@@ -83,6 +83,14 @@ def dns_name(text: str) -> str:
     return name or "spin-app"
 
 
+def workload_name(name: str, trigger_type: str) -> str:
+    """The name of one trigger type's Deployment, and of the Service and autoscaler that
+    refer to it: a DNS-1123 label, the app's name cut so that the type still ends it (cutting
+    the whole would give every type of a long-named app one name)."""
+    suffix = dns_name(trigger_type)
+    return f"{name[: 62 - len(suffix)].rstrip('-')}-{suffix}"
+
+
 def scaffold(app: AppToDeploy, settings: KubeSettings) -> Scaffold:
     """Every object for `app`; SpinError for a store pods would split (spin/deploy/stores.py)."""
     name = dns_name(app.app.name)
@@ -252,7 +260,7 @@ def _deployment(
     return _object(
         "apps/v1",
         "Deployment",
-        f"{name}-{dns_name(trigger_type)}"[:63],
+        workload_name(name, trigger_type),
         name,
         trigger_type,
         spec={
@@ -278,7 +286,7 @@ def _service(name: str, trigger_type: str) -> dict[str, Any]:
     return _object(
         "v1",
         "Service",
-        f"{name}-{trigger_type}",
+        workload_name(name, trigger_type),
         name,
         trigger_type,
         spec={
@@ -293,14 +301,14 @@ def _autoscaler(name: str, trigger_type: str, settings: KubeSettings) -> dict[st
     return _object(
         "autoscaling/v2",
         "HorizontalPodAutoscaler",
-        f"{name}-{trigger_type}",
+        workload_name(name, trigger_type),
         name,
         trigger_type,
         spec={
             "scaleTargetRef": {
                 "apiVersion": "apps/v1",
                 "kind": "Deployment",
-                "name": f"{name}-{trigger_type}",
+                "name": workload_name(name, trigger_type),
             },
             "minReplicas": settings.replicas,
             "maxReplicas": settings.max_replicas,

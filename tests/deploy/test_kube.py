@@ -211,6 +211,24 @@ def store_app(directory: Path) -> Path:
     return directory
 
 
+def test_a_long_app_name_gives_the_service_and_autoscaler_the_deployments_name(
+    demo: Path, tmp_path: Path
+) -> None:
+    """Object names are cut to a DNS label (63 characters): each Deployment keeps its type at
+    the end (one name per type), and the Service and the autoscaler's target name it as cut."""
+    long_name = "a-very-long-application-name-" * 3  # 87 characters
+    demo.write_text(demo.read_text().replace('name = "three-triggers"', f'name = "{long_name}"'))
+    objects = scaffolded(str(demo), "--max-replicas", "4", cwd=tmp_path)
+    [deployment] = [n for n in by_kind(objects, "Deployment") if n.endswith("http")]
+    assert len(deployment) <= 63 and not deployment.endswith("-")
+    assert list(by_kind(objects, "Service")) == [deployment]
+    autoscaler = by_kind(objects, "HorizontalPodAutoscaler")[deployment]
+    assert autoscaler["spec"]["scaleTargetRef"]["name"] == deployment
+    workloads = [o for o in objects if o["kind"] in ("Deployment", "Service")]
+    assert all(len(o["metadata"]["name"]) <= 63 for o in workloads)  # a Service's must be
+    assert len(by_kind(objects, "Deployment")) == 3  # http, timer, redis: three names
+
+
 def test_an_app_whose_files_use_globs_and_exclude_files_is_scaffolded(tmp_path: Path) -> None:
     """The export locks the app as `spin up` does (files copied), so `files` that only a copy
     can mount (a glob, exclude_files) do not stop it."""
