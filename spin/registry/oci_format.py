@@ -23,8 +23,6 @@ from typing import Any
 
 LOCKED_APP_MEDIA_TYPE = "application/vnd.fermyon.spin.application.v1+config"
 WASM_MEDIA_TYPE = "application/vnd.wasm.content.layer.v1+wasm"
-#: What `wkg` pushes a Wasm component as; read like a Wasm layer.
-WKG_WASM_MEDIA_TYPE = "application/wasm"
 DATA_MEDIA_TYPE = "application/vnd.wasm.content.layer.v1+data"
 ARCHIVE_MEDIA_TYPE = "application/vnd.wasm.content.bundle.v1.tar+gzip"
 IMAGE_CONFIG_MEDIA_TYPE = "application/vnd.oci.image.config.v1+json"

@@ -38,7 +38,6 @@ _INDEX_TYPES = (
     "application/vnd.oci.image.index.v1+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
 )
-_WASM_TYPES = (fmt.WASM_MEDIA_TYPE, fmt.WKG_WASM_MEDIA_TYPE)
 
 
 def registry_cache() -> Path:
