@@ -13,7 +13,8 @@ The cache, under the data directory (`SPIN_DATA_DIR`, else `$XDG_DATA_HOME/spin`
   stages them, each component mounting its directory at `/`. Keyed by the manifest's digest,
   so a tag that moves gets a new directory and an unchanged one is not rebuilt.
 
-The manifest is asked for on every pull (tags move); nothing else is fetched twice.
+The manifest is asked for on every pull (tags move), unless the reference names a digest whose
+app is in the cache already; nothing else is fetched twice.
 """
 
 from __future__ import annotations
@@ -48,13 +49,22 @@ def blob_path(digest: str) -> Path:
     return cached_path(digest, registry_cache() / "blobs")
 
 
+def _app_dir(manifest_digest: str) -> Path:
+    """Where the app of the manifest with this digest is rebuilt."""
+    return registry_cache() / "apps" / manifest_digest.removeprefix("sha256:")
+
+
 def pull_app(reference: str, *, insecure: bool = False) -> Path:
     """The path of a local locked app (`spin.lock`) for the app at `reference`, pulled into the
     cache unless it is there. Raises SpinError."""
     target = parse_reference(reference)
+    if target.digest is not None:  # a digest never moves: a cached app needs no network
+        cached = _app_dir(target.digest) / LOCK_FILE_NAME
+        if cached.is_file():
+            return cached
     session = RegistrySession(target, insecure=insecure)
     manifest, digest = session.manifest()
-    app_dir = registry_cache() / "apps" / digest.removeprefix("sha256:")
+    app_dir = _app_dir(digest)
     lock = app_dir / LOCK_FILE_NAME
     if lock.is_file():
         return lock

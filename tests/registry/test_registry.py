@@ -206,6 +206,28 @@ def test_pull_caches_by_digest_and_an_archive_push_round_trips(
     assert again.stdout == pulled.stdout
 
 
+def test_a_reference_by_digest_already_pulled_runs_with_the_registry_gone(
+    tmp_path: Path, registry: DockerRegistry, spin_home: Path
+) -> None:
+    """A digest names one manifest for good, so its cached app needs no network (spin up -f
+    host/app@sha256:... offline); a tag must still ask the registry where it points now."""
+    manifest = files_app(tmp_path / "app")
+    reference = f"{registry.host}/apps/files:v1"
+    pushed = spin("registry", "push", "-k", "-f", str(manifest), reference)
+    assert pushed.returncode == 0, pushed.stderr
+    digest = pushed.stdout.split()[-1]
+    by_digest = f"{registry.host}/apps/files@{digest}"
+    first = spin("registry", "pull", "-k", by_digest)
+    assert first.returncode == 0, first.stderr
+
+    registry.stop()
+    again = spin("registry", "pull", "-k", by_digest)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == first.stdout
+    by_tag = spin("registry", "pull", "-k", reference)
+    assert by_tag.returncode == 1 and f"Cannot reach the registry of {reference}" in by_tag.stderr
+
+
 def test_a_tampered_layer_is_refused_naming_both_digests(
     tmp_path: Path, registry: DockerRegistry, spin_home: Path
 ) -> None:
