@@ -140,6 +140,13 @@ def scaffold_command(
     """
     configure_logging()
     with exit_on_error():
+        given = click.get_current_context().get_parameter_source("cpu_target")
+        if max_replicas is None and given is not click.core.ParameterSource.DEFAULT:
+            raise SpinError(
+                f"--cpu-target {cpu_target} is the autoscaler's target, and there is no "
+                "autoscaler without --max-replicas. Add --max-replicas N (the most HTTP "
+                "replicas), or leave --cpu-target out."
+            )
         if max_replicas is not None and max_replicas < replicas:
             raise SpinError(
                 f"--max-replicas {max_replicas} is below --replicas {replicas}: the autoscaler "
