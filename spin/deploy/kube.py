@@ -197,14 +197,10 @@ def _probe(path: str, port: str, period: int, failures: int) -> dict[str, Any]:
     }
 
 
-def _deployment(
-    app: AppToDeploy,
-    name: str,
-    trigger_type: str,
-    settings: KubeSettings,
-    env_from: list[dict[str, Any]],
+def _container(
+    app: AppToDeploy, trigger_type: str, settings: KubeSettings, env_from: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    scalable = trigger_type in SCALABLE_TYPES
+    """The executor's container: its command, environment, probes, resources and mounts."""
     if trigger_type == "http":
         port = {"name": "http", "containerPort": HTTP_PORT}
         ready_path = live_path = "/.well-known/spin/health"
@@ -246,14 +242,26 @@ def _deployment(
     }
     if not env_from:
         del container["envFrom"]
+    if settings.runtime_config is not None:
+        container["volumeMounts"].append(  # type: ignore[attr-defined]
+            {"name": "runtime-config", "mountPath": RUNTIME_CONFIG_DIR, "readOnly": True}
+        )
+    return container
+
+
+def _deployment(
+    app: AppToDeploy,
+    name: str,
+    trigger_type: str,
+    settings: KubeSettings,
+    env_from: list[dict[str, Any]],
+) -> dict[str, Any]:
+    scalable = trigger_type in SCALABLE_TYPES
     volumes: list[dict[str, Any]] = [
         {"name": "spin-data", "emptyDir": {}},
         {"name": "tmp", "emptyDir": {}},
     ]
     if settings.runtime_config is not None:
-        container["volumeMounts"].append(  # type: ignore[attr-defined]
-            {"name": "runtime-config", "mountPath": RUNTIME_CONFIG_DIR, "readOnly": True}
-        )
         volumes.append(
             {"name": "runtime-config", "secret": {"secretName": f"{name}-runtime-config"}}
         )
@@ -274,7 +282,7 @@ def _deployment(
                     # SIGTERM, then the executor drains for SPIN_SHUTDOWN_GRACE (a little
                     # less), then Kubernetes kills it: spin up's --shutdown-timeout
                     "terminationGracePeriodSeconds": math.ceil(settings.shutdown_timeout),
-                    "containers": [container],
+                    "containers": [_container(app, trigger_type, settings, env_from)],
                     "volumes": volumes,
                 },
             },
