@@ -52,19 +52,31 @@ def _check_chaining(app: AppManifest, component_id: str, selected: Sequence[str]
         )
 
 
-def retain_trigger_types(app: AppManifest, selected: Sequence[str]) -> AppManifest:
+def retain_trigger_types(
+    app: AppManifest, selected: Sequence[str], component_ids: Sequence[str] = ()
+) -> AppManifest:
     """The app with only the triggers of the selected types and the components they name
-    (all of it when none is selected); a type the app does not use is an error."""
+    (all of it when none is selected); a type the app does not use is an error (`component_ids`:
+    the `-c` selection `app` was narrowed to already, which the error then names)."""
     if not selected:
         return app
     types = app.trigger_types()
+    listed = ", ".join(types) or "none"
     for trigger_type in selected:
-        if trigger_type not in types:
+        if trigger_type in types:
+            continue
+        if component_ids:
             raise SpinError(
-                f"--trigger-type {trigger_type}: the application {app.path} has no "
-                f"[[trigger.{trigger_type}]]; its trigger types are {', '.join(types) or 'none'}. "
-                "Give one of those to --trigger-type."
+                f"--trigger-type {trigger_type}: the components selected with -c "
+                f"({', '.join(component_ids)}) have no [[trigger.{trigger_type}]] in "
+                f"{app.path}; their trigger types are {listed}. Give one of those to "
+                "--trigger-type, or select with -c the components its triggers name."
             )
+        raise SpinError(
+            f"--trigger-type {trigger_type}: the application {app.path} has no "
+            f"[[trigger.{trigger_type}]]; its trigger types are {listed}. "
+            "Give one of those to --trigger-type."
+        )
     triggers = tuple(t for t in app.triggers if t.trigger_type in selected)
     kept = {cid for trigger_type in selected for cid in app.components_of(trigger_type)}
     components = {cid: c for cid, c in app.components.items() if cid in kept}

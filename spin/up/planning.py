@@ -84,7 +84,7 @@ def load_selected(
     """The app at `path`, with only the components `-c` selected and the trigger types
     `--trigger-type` selected (all without them)."""
     app = retain_components(load_app(path), component_ids)
-    return retain_trigger_types(app, trigger_types)
+    return retain_trigger_types(app, trigger_types, component_ids)
 
 
 @dataclass(frozen=True)

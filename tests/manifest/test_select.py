@@ -76,3 +76,13 @@ def test_an_unknown_trigger_type_lists_the_apps_types(tmp_path: Path) -> None:
         SpinError, match=re.escape("has no [[trigger.timer]]; its trigger types are ")
     ):
         retain_trigger_types(app(tmp_path), ["timer"])
+
+
+def test_a_type_that_only_the_c_selection_lacks_names_the_selection(tmp_path: Path) -> None:
+    """`-c c --trigger-type http` on an app that has HTTP triggers: the error is about what -c
+    kept, not about the app."""
+    narrowed = retain_components(app(tmp_path), ["c"])
+    with pytest.raises(SpinError) as caught:
+        retain_trigger_types(narrowed, ["http"], ["c"])
+    assert "the components selected with -c (c) have no [[trigger.http]]" in str(caught.value)
+    assert "their trigger types are redis" in str(caught.value)
