@@ -140,6 +140,12 @@ def scaffold_command(
     """
     configure_logging()
     with exit_on_error():
+        if not image.strip():
+            raise SpinError(
+                f"--image is empty: the pods need the executor image to run (default "
+                f"{DEFAULT_IMAGE}, built from the Containerfile). Give its name, e.g. "
+                "--image registry.example.com/spin-python-executors:1."
+            )
         given = click.get_current_context().get_parameter_source("cpu_target")
         if max_replicas is None and given is not click.core.ParameterSource.DEFAULT:
             raise SpinError(

@@ -281,6 +281,7 @@ ERROR_CASES = [
     (["--run-from", "::bad"], ["--run-from '::bad'", "registry reference"]),
     (["--replicas", "3", "--max-replicas", "2"], ["--max-replicas 2 is below --replicas 3"]),
     (["--cpu-target", "50"], ["--cpu-target 50", "Add --max-replicas N"]),
+    (["--image", ""], ["--image is empty", "Containerfile"]),
     (["-o", "/nonexistent/k8s.yaml"], ["Cannot write /nonexistent/k8s.yaml", "-o"]),
 ]
 
