@@ -144,7 +144,7 @@ def scaffold_command(
             raise SpinError(
                 f"--image is empty: the pods need the executor image to run (default "
                 f"{DEFAULT_IMAGE}, built from the Containerfile). Give its name, e.g. "
-                "--image registry.example.com/spin-python-executors:1."
+                "--image spin-python-executors:mine."
             )
         given = click.get_current_context().get_parameter_source("cpu_target")
         if max_replicas is None and given is not click.core.ParameterSource.DEFAULT:
