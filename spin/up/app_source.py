@@ -34,7 +34,8 @@ from_registry_option = click.option(
     "--from-registry",
     "from_registry",
     metavar="REFERENCE",
-    help="Run the app pushed to this registry reference (e.g. localhost:5000/app:v1).",
+    help="Run the app pushed to this registry reference (e.g. localhost:5000/app:v1); "
+    "`-f REFERENCE` does the same when no such file exists.",
 )
 insecure_option = click.option(
     "-k",
