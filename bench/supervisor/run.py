@@ -58,7 +58,10 @@ def spin_spec() -> dict[str, object]:
                 "path": "bin/spin-trigger-bench-{name}",
                 "each": True,
                 "mode": "0755",
-                "content": "#!/bin/sh\nexec {cmd}\n",
+                # No launch metadata (spin up asks before starting it): a wrapper that
+                # ignored the flag would run its workload for the probe's 10 s.
+                "content": '#!/bin/sh\ncase "$1" in --launch-metadata-only) exit 2;; esac\n'
+                "exec {cmd}\n",
             },
         ],
         "start": [

@@ -342,8 +342,8 @@ class Child:
         fields: dict[str, object] = {"notified": not assumed}
         if assumed:
             fields["reason"] = (
-                f"no READY=1 within {self._services.notify_grace:g}s: "
-                "taken as not supporting sd_notify"
+                f"no READY=1 within {self._services.notify_grace:g}s and no sd_notify in "
+                "its launch metadata: taken as not supporting sd_notify"
             )
         self._log.event(
             "ready",

@@ -2,9 +2,11 @@
 
 Each executor gets its own NOTIFY_SOCKET in the supervisor's private directory, so a message
 needs no sender credentials to be attributed. An executor is `ready` when it sends READY=1.
-Executors built on the shared trigger library always send it; for any other executor we cannot
-know, so one that has not sent anything within `SupervisorSettings.notify_grace` seconds of
-starting is taken to not support notification and counted as ready (the log says so).
+An executor known to send it (`ExecutorLaunch.notifies`: an internal one, or one whose launch
+metadata declares `sd_notify`, as every executor built on `spin.trigger` does) is waited for as
+long as it runs. Of any other we cannot know, so one that has not sent anything within
+`SupervisorSettings.notify_grace` seconds of starting is taken to not support notification and
+counted as ready (the log says so).
 """
 
 from __future__ import annotations

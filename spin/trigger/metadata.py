@@ -1,7 +1,11 @@
-"""Launch metadata: the flags an executor accepts, so `spin up` can route options to it.
+"""Launch metadata: what `spin up` must know of an executor before it starts it.
 
 `<executor> --launch-metadata-only` prints `{"all_flags": [{"short": "-L", "long": "--log-dir"},
-...]}` on stderr, as Spin's executors do; `--help-args-only` prints just the options' help.
+...], "sd_notify": true}` on stderr. `all_flags` is Spin's own field (the flags the executor
+accepts, so `spin up` can route options to it); `sd_notify: true` is ours: the executor sends
+`READY=1` to NOTIFY_SOCKET once serving, so the supervisor waits for it instead of taking it as
+ready after a grace. Spin reads this document with serde, which ignores fields it does not know.
+`--help-args-only` prints just the options' help.
 """
 
 from __future__ import annotations
@@ -10,8 +14,13 @@ import json
 
 import click
 
+#: The field saying that the executor sends READY=1 (see the module's docstring).
+SD_NOTIFY_FIELD = "sd_notify"
 
-def launch_metadata(command: click.Command) -> dict[str, list[dict[str, str | None]]]:
+
+def launch_metadata(command: click.Command) -> dict[str, object]:
+    """The metadata of an executor built on this library: its flags, and that it notifies
+    (`TriggerExecutor.run()` calls `context.notify_ready()` once serving)."""
     flags = []
     for param in command.params:
         if not isinstance(param, click.Option) or param.hidden:
@@ -20,7 +29,7 @@ def launch_metadata(command: click.Command) -> dict[str, list[dict[str, str | No
         short = next((n for n in names if not n.startswith("--")), None)
         long = next((n for n in names if n.startswith("--")), None)
         flags.append({"short": short, "long": long})
-    return {"all_flags": flags}
+    return {"all_flags": flags, SD_NOTIFY_FIELD: True}
 
 
 def print_launch_metadata(ctx: click.Context, _param: click.Parameter, value: bool) -> None:

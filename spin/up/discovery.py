@@ -41,7 +41,9 @@ class Executor:
 
     argv: list[str]
     description: str
-    notifies: bool = False  # built on spin.trigger, so it always sends READY=1
+    #: An internal executor: built on spin.trigger, so it sends READY=1. Whether any other one
+    #: does is its launch metadata's to say (spin/up/launch_metadata.py).
+    notifies: bool = False
 
 
 def plugin_program(trigger_type: str) -> Path:
@@ -86,7 +88,6 @@ def _entry_point(trigger_type: str) -> Executor | None:
     return Executor(
         [sys.executable, "-m", "spin.up.entry_point", trigger_type],
         f"Python entry point {entry.value} (group {ENTRY_POINT_GROUP})",
-        notifies=True,
     )
 
 

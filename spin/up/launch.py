@@ -19,8 +19,8 @@ class ExecutorLaunch:
     argv: list[str]  # argv[0] is the program to run (absolute path)
     env: dict[str, str]  # the complete environment of the child
     description: str = ""  # how it was found, for logs: "internal", "plugin at ...", "PATH"
-    #: True when the executor is known to send READY=1 (it is built on `spin.trigger`: an
-    #: internal one or a Python entry point); others may never notify.
+    #: True when the executor is known to send READY=1: an internal one, or one whose launch
+    #: metadata declares `sd_notify` (any built on `spin.trigger`); others may never notify.
     notifies: bool = False
     #: A digest of the part of the app this executor sees (spin/up/fingerprint.py): a reload
     #: leaves an executor running when its launch, fingerprint included, is unchanged.

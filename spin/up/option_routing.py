@@ -2,9 +2,8 @@
 
 `spin up --listen 127.0.0.1:3001 --log-dir logs` on an app with HTTP and Redis triggers must give
 `--listen` only to the HTTP executor (the Redis one would reject it) and `--log-dir` to both.
-Each executor says which flags it takes when run with `--launch-metadata-only` (a JSON document
-on stderr: `{"all_flags": [{"short": "-L", "long": "--log-dir"}, ...]}`); all executors are asked
-at once, and only when there are trailing options.
+Each executor says which flags it takes in its launch metadata (spin/up/launch_metadata.py);
+an executor without metadata gets every option.
 
 The trailing arguments are cut into groups: a flag plus, optionally, its value, which is the next
 token when that token does not start with `-`; `--flag=value` and `-Lvalue` are one token. A
@@ -13,25 +12,20 @@ value that starts with `-` must therefore be written `--flag=-value`.
 
 from __future__ import annotations
 
-import json
 import logging
-import subprocess
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, replace
 
 from spin.errors import USAGE_ERROR, SpinError
 from spin.up.launch import ExecutorLaunch
+from spin.up.launch_metadata import LaunchMetadata
 
 log = logging.getLogger("spin.up.command")
 
-METADATA_FLAG = "--launch-metadata-only"
 #: Options naming something one executor holds alone (spin/trigger/health.py): given to several
 #: executors, all but the first would fail to bind the port, and a shared file would say ready
 #: while one executor is.
 ONE_EXECUTOR_OPTIONS = ("--health-listen", "--health-file")
-#: How long an executor may take to print its launch metadata (it may import a lot).
-METADATA_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -78,71 +72,8 @@ def group_options(args: Sequence[str]) -> list[OptionGroup]:
     return groups
 
 
-def parse_launch_metadata(stderr: str) -> set[str] | None:
-    """The flags declared in an executor's `--launch-metadata-only` output, or None.
-
-    The document is the last line of stderr that parses as JSON with `all_flags`; other lines
-    (log output) are ignored.
-    """
-    for line in reversed(stderr.splitlines()):
-        try:
-            document = json.loads(line)
-        except ValueError:
-            continue
-        if not isinstance(document, dict) or not isinstance(document.get("all_flags"), list):
-            continue
-        flags: set[str] = set()
-        for entry in document["all_flags"]:
-            if isinstance(entry, dict):
-                flags.update(
-                    name for key in ("short", "long") if isinstance(name := entry.get(key), str)
-                )
-        return flags
-    return None
-
-
-def _ask_metadata(launch: ExecutorLaunch) -> tuple[set[str] | None, str]:
-    """Run `<executor> --launch-metadata-only`: (declared flags or None, why not)."""
-    try:
-        result = subprocess.run(
-            [*launch.argv, METADATA_FLAG],
-            env=launch.env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=METADATA_TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return None, f"no answer within {METADATA_TIMEOUT:.0f}s"
-    except OSError as err:
-        return None, f"it could not be started: {err}"
-    stderr = result.stderr.decode(errors="replace")
-    flags = parse_launch_metadata(stderr) if result.returncode == 0 else None
-    if flags is None:
-        return None, f"`{METADATA_FLAG}` exited with {result.returncode} and no flag list"
-    return flags, ""
-
-
-def declared_flags(launches: Sequence[ExecutorLaunch]) -> dict[str, set[str] | None]:
-    """Each executor's declared flags (asked concurrently); None where it gave none."""
-    declared: dict[str, set[str] | None] = {}
-    with ThreadPoolExecutor(max_workers=len(launches)) as pool:
-        answers = list(pool.map(_ask_metadata, launches))
-    for launch, (flags, reason) in zip(launches, answers, strict=True):
-        if flags is None:
-            log.warning(
-                "the %s executor (%s) gave no launch metadata (%s): passing it every trigger "
-                "option",
-                launch.trigger_type,
-                launch.description or launch.argv[0],
-                reason,
-            )
-        declared[launch.trigger_type] = flags
-    return declared
-
-
 def route(
-    groups: Sequence[OptionGroup], declared: dict[str, set[str] | None]
+    groups: Sequence[OptionGroup], declared: Mapping[str, Set[str] | None]
 ) -> dict[str, list[str]]:
     """The trailing arguments of each trigger type: the groups whose flag it declared (all of
     them for an executor without metadata). A flag nobody takes is an error."""
@@ -169,14 +100,36 @@ def route(
     return routed
 
 
+def declared_flags(
+    launches: Sequence[ExecutorLaunch], metadata: Mapping[str, LaunchMetadata]
+) -> dict[str, frozenset[str] | None]:
+    """Each executor's declared flags; None (with a warning) where it gave no metadata."""
+    declared: dict[str, frozenset[str] | None] = {}
+    for launch in launches:
+        answer = metadata[launch.trigger_type]
+        if answer.flags is None:
+            log.warning(
+                "the %s executor (%s) gave no launch metadata (%s): passing it every trigger "
+                "option",
+                launch.trigger_type,
+                launch.description or launch.argv[0],
+                answer.missing,
+            )
+        declared[launch.trigger_type] = answer.flags
+    return declared
+
+
 def route_options(
-    launches: Sequence[ExecutorLaunch], trailing: Sequence[str]
+    launches: Sequence[ExecutorLaunch],
+    trailing: Sequence[str],
+    metadata: Mapping[str, LaunchMetadata],
 ) -> list[ExecutorLaunch]:
-    """The launches with each executor's share of the trailing options appended to its argv."""
+    """The launches with each executor's share of the trailing options appended to its argv;
+    `metadata` has every executor's when there are trailing options."""
     if not trailing:
         return list(launches)
     groups = group_options(trailing)
-    routed = route(groups, declared_flags(launches))
+    routed = route(groups, declared_flags(launches, metadata))
     return [
         replace(launch, argv=[*launch.argv, *routed[launch.trigger_type]]) for launch in launches
     ]

@@ -28,6 +28,7 @@ from spin.up.discovery import find_executors
 from spin.up.executor_env import AppFiles, executor_env
 from spin.up.fingerprint import executor_fingerprints
 from spin.up.launch import ExecutorLaunch, LaunchPlan
+from spin.up.launch_metadata import LaunchMetadata, ask_launch_metadata
 from spin.up.option_routing import route_options
 
 
@@ -65,17 +66,31 @@ def prepare(
 
 
 def launch_plan(prepared: PreparedApp, trailing: Sequence[str]) -> LaunchPlan:
-    """What the supervisor runs: each executor with its share of the trailing options and the
-    digest of its part of the app, which a reload compares (`--exec` needs neither, and skips
-    walking the components' files for the digests)."""
+    """What the supervisor runs: each executor with its share of the trailing options, whether
+    it sends READY=1, and the digest of its part of the app, which a reload compares (`--exec`
+    needs none of these, and skips walking the components' files for the digests).
+
+    An executor's launch metadata is asked for when there are options to route, and otherwise
+    only where it is not known whether it notifies (not an internal executor)."""
     parts = executor_fingerprints(prepared.locked)
+    asked = [launch for launch in prepared.launches if trailing or not launch.notifies]
+    metadata = ask_launch_metadata(asked)
     launches = [
-        replace(launch, fingerprint=parts[launch.trigger_type]) for launch in prepared.launches
+        replace(
+            launch,
+            fingerprint=parts[launch.trigger_type],
+            notifies=launch.notifies or _declares_notify(metadata.get(launch.trigger_type)),
+        )
+        for launch in prepared.launches
     ]
     return LaunchPlan(
-        executors=route_options(launches, trailing),
+        executors=route_options(launches, trailing, metadata),
         policies=prepared.manifest.supervisor,
     )
+
+
+def _declares_notify(metadata: LaunchMetadata | None) -> bool:
+    return metadata is not None and metadata.sd_notify
 
 
 def load_selected(

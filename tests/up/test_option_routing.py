@@ -10,13 +10,9 @@ import pytest
 
 from spin.errors import SpinError
 from spin.up.launch import ExecutorLaunch
-from spin.up.option_routing import (
-    OptionGroup,
-    group_options,
-    parse_launch_metadata,
-    route,
-    route_options,
-)
+from spin.up.launch_metadata import ask_launch_metadata
+from spin.up.option_routing import OptionGroup, group_options, route
+from spin.up.option_routing import route_options as route_with_metadata
 from tests.fixtures.up.fakes import install_executor
 
 
@@ -63,15 +59,6 @@ def test_a_leading_value_without_a_flag_is_an_error() -> None:
     assert "--flag=VALUE" in str(err.value)
 
 
-def test_metadata_is_the_last_json_line_on_stderr() -> None:
-    stderr = (
-        'INFO starting\n{"all_flags": [{"short": "-L", "long": "--log-dir"}, '
-        '{"short": null, "long": "--listen"}]}\n'
-    )
-    assert parse_launch_metadata(stderr) == {"-L", "--log-dir", "--listen"}
-    assert parse_launch_metadata('not json\n{"other": 1}\n') is None
-
-
 def test_route_gives_each_executor_only_its_declared_groups() -> None:
     groups = group_options(["--listen", "127.0.0.1:3001", "-L", "logs", "--channel", "c1"])
     declared = {
@@ -110,6 +97,11 @@ def test_route_passes_everything_to_an_executor_without_metadata() -> None:
         "http": ["--listen", "x"],
         "odd": ["--listen", "x", "--bogus"],
     }
+
+
+def route_options(launches: list[ExecutorLaunch], trailing: list[str]) -> list[ExecutorLaunch]:
+    """Routing as `spin up` does it, with the executors' own launch metadata."""
+    return route_with_metadata(launches, trailing, ask_launch_metadata(launches))
 
 
 def launch(trigger_type: str, program: Path) -> ExecutorLaunch:
@@ -152,9 +144,9 @@ def test_an_executor_without_metadata_is_warned_about_and_gets_everything(
     assert "exited with 2" in warning
 
 
-def test_no_trailing_args_means_no_metadata_requests(tmp_path: Path) -> None:
+def test_no_trailing_args_need_no_metadata(tmp_path: Path) -> None:
     missing = tmp_path / "does-not-exist"
-    assert route_options([launch("alpha", missing)], []) == [launch("alpha", missing)]
+    assert route_with_metadata([launch("alpha", missing)], [], {}) == [launch("alpha", missing)]
 
 
 def test_an_executor_that_cannot_start_is_warned_about(

@@ -358,5 +358,7 @@ def test_launch_metadata_lists_the_timer_and_runtime_options() -> None:
         [str(PROGRAM), "--launch-metadata-only"], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0
-    flags = {flag["long"] for flag in json.loads(result.stderr)["all_flags"]}
+    metadata = json.loads(result.stderr)
+    flags = {flag["long"] for flag in metadata["all_flags"]}
     assert {"--test", "--wasm-timeout", "--log-dir", "--allow-transient-write"} <= flags
+    assert metadata["sd_notify"] is True  # `spin up` waits for its READY=1
