@@ -3,7 +3,8 @@
 takes; only one that does not declare it is taken as ready after the 2 s grace.
 
 Real programs on PATH: the installed `spin-trigger-timer`, a slow executor built on `spin.trigger`
-(tests/fixtures/up/slow_executor.py) and a shell script that knows nothing of either.
+(tests/fixtures/up/slow_executor.py), a shell script that declares sd_notify itself and one that
+knows nothing of either.
 """
 
 from __future__ import annotations
@@ -30,6 +31,17 @@ BIN = Path(sys.executable).parent
 TICK = REPO_ROOT / "executors" / "timer" / "tests" / "wat" / "tick.wat"
 #: How long the slow executor takes to be ready: well past the supervisor's 2 s grace.
 SLOW_START = 3.0
+#: A program not built on spin.trigger that declares sd_notify itself (docs/writing-a-trigger.md)
+#: and notifies as late as the slow one.
+SHELL_EXECUTOR = f"""#!/bin/sh
+case "$1" in --launch-metadata-only)
+  echo '{{"all_flags": [{{"short": "-L", "long": "--log-dir"}}], "sd_notify": true}}' >&2; exit 0;;
+esac
+sleep {SLOW_START}
+{sys.executable} -c "import os, socket
+socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b'READY=1', os.environ['NOTIFY_SOCKET'])"
+exec sleep 600
+"""
 PLAIN_EXECUTOR = """#!/bin/sh
 # Knows neither --launch-metadata-only nor sd_notify: serves until it is stopped.
 case "$1" in --launch-metadata-only) echo "unknown option $1" >&2; exit 2;; esac
@@ -125,8 +137,9 @@ def test_only_sd_notify_true_declares_notification() -> None:
 def test_spin_up_waits_for_ready_from_executors_that_declare_it(tmp_path: Path) -> None:
     bin_dir = tmp_path / "bin"
     install_slow(bin_dir, "slow")
+    install(bin_dir, "shell", SHELL_EXECUTOR)
     install(bin_dir, "plain", PLAIN_EXECUTOR)
-    manifest = write_app(tmp_path / "app", ["timer", "slow", "plain"])
+    manifest = write_app(tmp_path / "app", ["timer", "slow", "shell", "plain"])
     output = tmp_path / "spin-up.log"
     env = spin_up_env(bin_dir, SLOW_START=str(SLOW_START))
     with output.open("wb") as log:
@@ -147,13 +160,16 @@ def test_spin_up_waits_for_ready_from_executors_that_declare_it(tmp_path: Path) 
     [slow] = events(text, "ready", "slow")  # one line: never taken as ready at 2 s
     assert slow["notified"] is True
     assert slow["uptime"] >= SLOW_START
+    [shell] = events(text, "ready", "shell")
+    assert shell["notified"] is True
+    assert shell["uptime"] >= SLOW_START
     [plain] = events(text, "ready", "plain")
     assert plain["notified"] is False
     assert "no sd_notify in its launch metadata" in plain["reason"]
     [supervisor] = events(text, "ready", None)
     lines = text.splitlines()
     assert lines.index(json.dumps(supervisor, separators=(",", ":"))) > max(
-        lines.index(json.dumps(r, separators=(",", ":"))) for r in (timer, slow, plain)
+        lines.index(json.dumps(r, separators=(",", ":"))) for r in (timer, slow, shell, plain)
     )
     assert up.returncode == 0, text
 
