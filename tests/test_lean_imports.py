@@ -101,3 +101,58 @@ def test_a_worker_that_loaded_an_sdk_guest_holds_no_mqtt_client(
     linked = "spin.runtime.host_interfaces.mqtt"
     modules = ["paho", linked]
     assert loaded_by_a_worker(component, tmp_path, compiled_wasm_cache, modules) == [linked]
+
+
+#: The hosts a guest worker imports only for a guest that needs them.
+GUEST_KIND_HOSTS = [
+    "spin.runtime.spin1.key_value",
+    "spin.runtime.spin1.outbound_http",
+    "spin.runtime.spin1.outbound_redis",
+    "spin.runtime.host_interfaces",
+    "spin.runtime.wasi.p2",
+    "spin.runtime.http.types",
+    "spin.runtime.component",
+    "wasmtime.component",
+]
+
+
+@pytest.mark.parametrize(
+    ("wat", "needed"),
+    [
+        # The demo's guests: Spin 1.x modules that import only WASI. The component binding,
+        # the WASI 0.2 host and Spin's component interfaces were 0.9 MB of such a worker's
+        # heap (and `wasmtime.component` 0.5 MB more).
+        ("spin1_http_hello", []),
+        ("spin1_http_kv", ["spin.runtime.spin1.key_value"]),
+        ("spin1_http_outbound", ["spin.runtime.spin1.outbound_http"]),
+        # outbound-redis shares the component interface's client (and with it the WASI 0.2
+        # host's error values).
+        (
+            "spin1_http_redis",
+            [
+                "spin.runtime.spin1.outbound_redis",
+                "spin.runtime.host_interfaces",
+                "spin.runtime.wasi.p2",
+                "spin.runtime.component",
+                "wasmtime.component",
+            ],
+        ),
+    ],
+)
+def test_a_worker_imports_the_spin1_host_interfaces_its_modules_import(
+    wat: str, needed: list[str], tmp_path: Path
+) -> None:
+    component = wat_component(wat, tmp_path)
+    held = loaded_by_a_worker(component, tmp_path, tmp_path / "cache", GUEST_KIND_HOSTS)
+    assert sorted(held) == sorted(needed)
+
+
+def test_a_worker_that_loaded_only_components_holds_no_spin1_host(tmp_path: Path) -> None:
+    component = wat_component("component_http_echo", tmp_path)
+    modules = [
+        "spin.runtime.spin1.module_guest",
+        "spin.runtime.spin1.abi",
+        "spin.runtime.component",
+    ]
+    held = loaded_by_a_worker(component, tmp_path, tmp_path / "cache", modules)
+    assert held == ["spin.runtime.component"]

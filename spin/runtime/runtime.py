@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import wasmtime
 
@@ -20,8 +20,10 @@ from spin.runtime.logs import ComponentLogs
 from spin.runtime.outbound.client import OutboundHttp
 from spin.runtime.services import HostServices
 from spin.runtime.services.variables import Variables
-from spin.runtime.spin1.module_guest import CoreModuleGuest
 from spin.runtime.wasi.files import MountedFiles
+
+if TYPE_CHECKING:
+    import wasmtime.component
 
 
 class Runtime:
@@ -59,10 +61,9 @@ class Runtime:
                 component, self.engine, self.limits, logs, config, files, outbound, self.services
             )
             if layer == "component":
-                compiled = self.engine.compile(wasm, wasmtime.component.Component)
-                guest: Guest = _component_guest(setup, compiled)
+                guest: Guest = _component_guest(setup, self.engine.compile_component(wasm))
             else:
-                guest = CoreModuleGuest(setup, self.engine.compile(wasm, wasmtime.Module))
+                guest = _module_guest(setup, self.engine.compile(wasm, wasmtime.Module))
         except (ValueError, wasmtime.WasmtimeError) as err:
             raise SpinError(
                 f"Component {component.id!r}: {path} is not a valid Wasm module or component: "
@@ -89,6 +90,14 @@ class Runtime:
         for guest in guests:
             guest.close()
         self.engine.close()
+
+
+def _module_guest(setup: GuestSetup, compiled: wasmtime.Module) -> Guest:
+    """A Spin 1.x or WASI command guest. Each guest kind's host is imported by the first guest
+    of that kind, so that a worker holds only the hosts of its own guests' kinds."""
+    from spin.runtime.spin1.module_guest import CoreModuleGuest
+
+    return CoreModuleGuest(setup, compiled)
 
 
 def _component_guest(setup: GuestSetup, compiled: wasmtime.component.Component) -> Guest:

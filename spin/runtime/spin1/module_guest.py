@@ -7,7 +7,7 @@ The module is compiled and linked once (`InstancePre`); each call instantiates i
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import wasmtime
 
@@ -15,7 +15,6 @@ from spin.errors import SpinError
 from spin.runtime.errors import GuestError, HostTrap, take_host_failure
 from spin.runtime.guest import COMMAND_ENTRY, Guest, core_module_kind
 from spin.runtime.guest_setup import GuestSetup
-from spin.runtime.host_interfaces import SpinHost
 from spin.runtime.http_types import HttpRequest, HttpResponse
 from spin.runtime.spin1.abi import (
     AbiError,
@@ -28,6 +27,9 @@ from spin.runtime.spin1.abi import (
     signature_problems,
 )
 from spin.runtime.spin1.host import define_spin1_imports
+
+if TYPE_CHECKING:
+    from spin.runtime.host_interfaces import SpinHost
 
 T = TypeVar("T")
 
@@ -60,8 +62,7 @@ class CoreModuleGuest(Guest):
         self._setup = setup
         linker = wasmtime.Linker(engine.engine)
         linker.define_wasi()
-        self._host = SpinHost.for_setup(setup)
-        define_spin1_imports(linker, module, setup, self._host)
+        self._host: SpinHost | None = define_spin1_imports(linker, module, setup)
         try:
             self._pre = linker.instantiate_pre(module)
         except wasmtime.WasmtimeError as err:
@@ -167,7 +168,8 @@ class CoreModuleGuest(Guest):
                 raise GuestError(self.id, reason) from None
 
     def close(self) -> None:
-        self._host.close()
+        if self._host is not None:
+            self._host.close()
         self._setup.close()
 
 
