@@ -32,8 +32,10 @@ def loaded(code: str, modules: list[str]) -> list[str]:
             # importlib.metadata (email, zipfile, csv: 2.6 MB) and click (2.8 MB) per worker
             "a guest worker",
             "import spin.runtime.pool.worker\nfrom spin.runtime.runtime import Runtime",
-            # paho (outbound MQTT) is imported by a guest's first MQTT open, not before
-            ["click", "importlib.metadata", "email", "paho"],
+            # paho (outbound MQTT) is imported by a guest's first MQTT open, not before;
+            # sqlite3 (~1 MB) by the first statement a key-value store or database runs;
+            # tomllib by an executor given a runtime config file
+            ["click", "importlib.metadata", "email", "paho", "sqlite3", "tomllib"],
         ),
         (
             # `spin up` hands over to `python -m spin.supervisor` (spin/supervisor/handover.py):

@@ -12,14 +12,17 @@ concurrent update is lost. A label can also name a Redis server (redis-py) inste
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from spin.runtime.services.sqlite import connect_shared
+
+if TYPE_CHECKING:
+    # Imported where a store is used (as in `sqlite`): ~1 MB of every process's heap.
+    import sqlite3
 
 DEFAULT_LABEL = "default"
 DEFAULT_STORE_FILE = "sqlite_key_value.db"
@@ -83,6 +86,8 @@ class SqliteFile:
         return self._connection
 
     def _open(self) -> sqlite3.Connection:
+        import sqlite3
+
         try:
             connection = connect_shared(self.path)
             connection.execute(
@@ -96,6 +101,8 @@ class SqliteFile:
         return connection
 
     def run(self, statement: str, parameters: tuple = ()) -> list[tuple]:
+        import sqlite3
+
         with self._lock:
             try:
                 return self.connection().execute(statement, parameters).fetchall()
@@ -105,6 +112,8 @@ class SqliteFile:
     def transaction(self, body: object) -> object:
         """Run `body(connection)` in one immediate transaction (it holds the write lock from
         its first statement, so a read-modify-write cannot interleave with another writer)."""
+        import sqlite3
+
         with self._lock:
             connection = self.connection()
             try:

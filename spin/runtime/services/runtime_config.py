@@ -16,7 +16,6 @@ refuses keys nothing reads.
 from __future__ import annotations
 
 import logging
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +67,8 @@ class RuntimeConfigFile:
 def load_runtime_config(path: Path | None) -> RuntimeConfigFile:
     if path is None:
         return RuntimeConfigFile()
+    import tomllib  # only an executor given a file parses one; a guest worker never does
+
     try:
         table = tomllib.loads(path.read_text())
     except OSError as err:

@@ -9,11 +9,17 @@ bytes and None. Several processes share a file: WAL mode and a busy timeout, as 
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # sqlite3 (with its library) is ~1 MB of a process's heap: every executor and guest
+    # worker imports this module, few guests open a database, so the functions that run a
+    # statement import it.
+    import sqlite3
 
 #: How long a writer waits for another process's transaction before failing (ms).
 BUSY_TIMEOUT_MS = 10_000
@@ -53,6 +59,8 @@ class Database:
         self._connection: sqlite3.Connection | None = None
 
     def execute(self, statement: str, parameters: Sequence[Value] = ()) -> QueryResult:
+        import sqlite3
+
         with self._lock:
             try:
                 cursor = self._open().execute(statement, tuple(_check(p) for p in parameters))
@@ -64,6 +72,8 @@ class Database:
 
     def execute_script(self, script: str) -> None:
         """Statements separated by `;` (the executors' `--sqlite` option and `@file.sql`)."""
+        import sqlite3
+
         with self._lock:
             try:
                 self._open().executescript(script)
@@ -71,6 +81,8 @@ class Database:
                 raise SqliteError(_kind(err), f"{err}") from None
 
     def _open(self) -> sqlite3.Connection:
+        import sqlite3
+
         if self._connection is None:
             try:
                 self._connection = connect_shared(self.path)
@@ -83,6 +95,8 @@ def connect_shared(path: Path | None) -> sqlite3.Connection:
     """A connection to a file that several processes use at once (None: a private in-memory
     database): WAL lets readers run beside one writer, the busy timeout makes a writer wait
     its turn, and autocommit leaves transactions to explicit BEGINs."""
+    import sqlite3
+
     if path is None:
         return sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
     path.parent.mkdir(parents=True, exist_ok=True)
