@@ -7,7 +7,6 @@ it to `<working dir>/spin.lock` and hands executors its URL in `SPIN_LOCKED_URL`
 
 from __future__ import annotations
 
-import datetime
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +15,6 @@ from urllib.parse import unquote, urlparse
 
 from spin.allowed_hosts.rules import service_chaining_target
 from spin.errors import SpinError
-from spin.file_mounts import copied_mounts, direct_mounts
-from spin.remote_sources import fetch_source
 
 if TYPE_CHECKING:  # executors read locked apps without loading the manifest package
     from spin.manifest.model import AppManifest, Component, Variable
@@ -130,6 +127,10 @@ def _trigger_config(config: dict[str, Any], component: str | None) -> dict[str, 
 
 
 def _files(component: Component, manifest: Path, assets_dir: Path | None) -> list[dict[str, Any]]:
+    # Locking imports what only `spin up` needs (file_mounts: tempfile and shutil; a guest
+    # worker reads a LockedComponent and never locks one).
+    from spin.file_mounts import copied_mounts, direct_mounts
+
     if assets_dir is None:
         return direct_mounts(component, manifest)
     return copied_mounts(component, assets_dir)
@@ -144,6 +145,8 @@ def _lock_component(
         locked_source["source"] = file_url(source.path)
     else:  # downloaded (or cached): the lock names the local copy, as Spin's does
         assert source.url is not None and source.digest is not None
+        from spin.remote_sources import fetch_source
+
         what = f"component {component.id!r}"
         locked_source["source"] = file_url(fetch_source(source.url, source.digest, what=what))
     metadata = _non_empty(
@@ -184,6 +187,8 @@ def write_lock(document: dict[str, Any], working_dir: Path) -> Path:
 
 def _iso_text(value: object) -> str:
     """TOML dates and times (kept as they are in opaque trigger config) become ISO 8601 text."""
+    import datetime  # only `spin up` writes a lock; a guest worker reads one
+
     if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} cannot be written to a locked app")

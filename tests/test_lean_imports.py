@@ -34,8 +34,22 @@ def loaded(code: str, modules: list[str]) -> list[str]:
             "import spin.runtime.pool.worker\nfrom spin.runtime.runtime import Runtime",
             # paho (outbound MQTT) is imported by a guest's first MQTT open, not before;
             # sqlite3 (~1 MB) by the first statement a key-value store or database runs;
-            # tomllib by an executor given a runtime config file
-            ["click", "importlib.metadata", "email", "paho", "sqlite3", "tomllib"],
+            # tomllib by an executor given a runtime config file; tempfile and shutil (with
+            # bz2, lzma: 0.5 MB) by a private copy of mounted files (transient write); what
+            # only locking an app needs (file mounts, remote sources, datetime) by `spin up`
+            [
+                "click",
+                "importlib.metadata",
+                "email",
+                "paho",
+                "sqlite3",
+                "tomllib",
+                "tempfile",
+                "shutil",
+                "datetime",
+                "spin.file_mounts",
+                "spin.remote_sources",
+            ],
         ),
         (
             # `spin up` hands over to `python -m spin.supervisor` (spin/supervisor/handover.py):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -119,7 +118,10 @@ class WasmEngine:
         """Write a cache entry atomically; a cache that cannot be written is only a warning."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".cwasm")
+            # A name of this process's and thread's own, not tempfile's: tempfile (with shutil,
+            # bz2, lzma) is 0.5 MB of a guest worker's heap, and workers write the cache.
+            tmp = path.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{path.name}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "wb") as file:
                 file.write(data)
             os.replace(tmp, path)

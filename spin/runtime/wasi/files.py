@@ -21,14 +21,18 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from spin.errors import SpinError
 from spin.mount_confinement import check_mount, confined_guest_path
+
+if TYPE_CHECKING:
+    # Only private copies (transient write) use shutil and tempfile, which import bz2, lzma
+    # and random: 0.5 MB of every guest worker's heap, so they are imported where used.
+    import shutil
 
 #: Name prefix of staging directories (after the component id) and of copies being made.
 STAGING_MARK = "-files-"
@@ -85,6 +89,8 @@ class MountedFiles:
     def _copy_tree(self, host: Path, name: str) -> Path:
         """A private copy of the directory `host` (links kept as links), made under a
         temporary name and renamed once complete."""
+        import shutil
+
         staging = self._staging_dir()
         partial, final = staging / f"{PARTIAL_PREFIX}{name}", staging / name
         try:
@@ -100,6 +106,8 @@ class MountedFiles:
 
     def _staging_dir(self) -> Path:
         """This component's staging directory, created (and locked) on first use."""
+        import tempfile
+
         if self._staging is None:
             work_dir = self._work_dir
             if work_dir is not None:
@@ -117,6 +125,8 @@ class MountedFiles:
     def close(self) -> None:
         """Remove the staging directory (transient writes are discarded, as in Spin)."""
         if self._staging is not None:
+            import shutil
+
             shutil.rmtree(self._staging, ignore_errors=True)
             self._staging = None
         if self._lock_fd is not None:
@@ -148,6 +158,8 @@ def _lock_dir(path: Path) -> int:
 def sweep_stale_copies(work_dir: Path) -> list[Path]:
     """Remove the staging directories under `work_dir` that no live process holds; the
     removed paths. The caller holds the sweep lock."""
+    import shutil
+
     removed = []
     for entry in work_dir.iterdir():
         if STAGING_MARK not in entry.name or not entry.is_dir() or entry.is_symlink():
@@ -165,6 +177,8 @@ def sweep_stale_copies(work_dir: Path) -> list[Path]:
 
 
 def _copy_problem(err: OSError | shutil.Error) -> str:
+    import shutil
+
     if isinstance(err, shutil.Error):
         first = err.args[0][0] if err.args and err.args[0] else None
         return f"{first[0]}: {first[2]}" if first else str(err)
