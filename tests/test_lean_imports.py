@@ -52,6 +52,16 @@ def loaded(code: str, modules: list[str]) -> list[str]:
             ],
         ),
         (
+            # An executor (spin.trigger and the worker pool) runs no Wasm itself and reads a
+            # lock `spin up` wrote: wasmtime is its workers'; sqlite3 (~1 MB) is imported by
+            # `--key-value`/`--sqlite` seeding; tempfile and shutil (with bz2, lzma: 0.5 MB)
+            # by locking a manifest (SPIN_MANIFEST_URL)
+            "an executor",
+            "import spin.trigger, spin.trigger.app_loader, spin.trigger.context\n"
+            "import spin.runtime.pool.pool",
+            ["wasmtime", "sqlite3", "tempfile", "shutil", "spin.file_mounts", "spin.manifest"],
+        ),
+        (
             # `spin up` hands over to `python -m spin.supervisor` (spin/supervisor/handover.py):
             # the CLI, manifest, lock and discovery code (click, tomli: 28.0 -> 24.1 MB RSS in
             # make bench-footprint) stay in `spin up` and a reload's planner process; tempfile

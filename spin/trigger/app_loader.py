@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spin.errors import SpinError
-from spin.file_mounts import ASSETS_DIR_NAME
 from spin.locked import APP_WORKING_DIR, LockedApp, lock_app, path_from_url
 
 
@@ -29,6 +28,8 @@ def load_app_from_env() -> AppLocation:
     if locked_url:
         app = LockedApp.from_file(path_from_url(locked_url))
     elif manifest_url:
+        # Only an executor given a manifest locks it (file_mounts: tempfile, shutil, bz2, lzma).
+        from spin.file_mounts import ASSETS_DIR_NAME
         from spin.manifest import load_manifest
 
         manifest = load_manifest(path_from_url(manifest_url))
