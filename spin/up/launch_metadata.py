@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from spin.notify import NOTIFY_SOCKET
 from spin.up.launch import ExecutorLaunch
 
 log = logging.getLogger("spin.up.command")
@@ -69,11 +70,13 @@ def parse_launch_metadata(stderr: str) -> LaunchMetadata | None:
 
 def _ask(launch: ExecutorLaunch) -> LaunchMetadata:
     """Run `<executor> --launch-metadata-only` in a process group of its own, so that what a
-    program that did not answer in time started is killed with it."""
+    program that did not answer in time started is killed with it; without `spin up`'s own
+    NOTIFY_SOCKET (systemd's), which such a program could tell it was ready."""
+    env = {key: value for key, value in launch.env.items() if key != NOTIFY_SOCKET}
     try:
         process = subprocess.Popen(
             [*launch.argv, METADATA_FLAG],
-            env=launch.env,
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -124,6 +124,17 @@ def test_a_program_that_ignores_the_flag_is_killed_with_its_group_at_the_deadlin
     wait_for(lambda: not pid_alive(server), timeout=10, what="the wrapper's server to be killed")
 
 
+def test_the_probe_does_not_get_spin_ups_own_notify_socket(tmp_path: Path) -> None:
+    program = install(
+        tmp_path,
+        "probe",
+        '#!/bin/sh\n[ -z "$NOTIFY_SOCKET" ] || exit 3\necho \'{"all_flags": []}\' >&2\n',
+    )
+    env = {"NOTIFY_SOCKET": str(tmp_path / "systemd.sock")}
+    answers = ask_launch_metadata([ExecutorLaunch("probe", [str(program)], env)])
+    assert answers["probe"].flags == frozenset(), answers["probe"].missing
+
+
 def test_only_sd_notify_true_declares_notification() -> None:
     parsed = parse_launch_metadata('log line\n{"all_flags": [], "sd_notify": true}\n')
     assert parsed is not None and parsed.sd_notify
