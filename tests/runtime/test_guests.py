@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import threading
 import time
+from hashlib import sha256
 from pathlib import Path
 
 import pytest
 
 from spin.errors import SpinError
 from spin.runtime import GuestError, HttpRequest, Runtime, RuntimeConfig
-from tests.support import locked_component, logs_for, wat_component, wat_to_wasm
+from spin.runtime.engine import ENGINE_FLAVOUR, WasmEngine
+from spin.runtime.wasmtime_version import wasmtime_version
+from tests.support import WAT_DIR, locked_component, logs_for, wat_component, wat_to_wasm
 
 
 def request(method: str = "GET", body: bytes = b"") -> HttpRequest:
@@ -258,6 +261,18 @@ def test_a_second_runtime_loads_from_the_cache(tmp_path: Path) -> None:
         second.close()
     assert list(cache.glob("*.cwasm")) == entries
     assert entries[0].stat().st_mtime_ns == written  # read, not rewritten
+
+
+def test_a_cache_entry_is_named_by_the_sha256_of_the_wasm_and_the_engine(tmp_path: Path) -> None:
+    # The engine hashes without hashlib (tests/test_lean_imports.py): the names must stay
+    # hashlib's SHA-256, so that the caches written before still hit.
+    wasm = wat_to_wasm(WAT_DIR / "trap.wat", tmp_path).read_bytes()
+    engine = WasmEngine(RuntimeConfig(cache_dir=tmp_path / "cache"))
+    try:
+        key = wasm + f"\0wasmtime-{wasmtime_version()}\0{ENGINE_FLAVOUR}".encode()
+        assert engine.cache_path(wasm) == tmp_path / "cache" / f"{sha256(key).hexdigest()}.cwasm"
+    finally:
+        engine.close()
 
 
 def test_a_corrupt_cache_entry_is_replaced(tmp_path: Path) -> None:
