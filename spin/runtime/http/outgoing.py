@@ -41,7 +41,7 @@ from spin.runtime.http.types import (
 )
 from spin.runtime.outbound.client import DestinationDenied, DestinationInvalid, OutboundHttp
 from spin.runtime.wasi.p2.host import Err, Ok, Trap, WasiCall
-from spin.runtime.wasi.p2.io import InputStream, IoError, Pollable
+from spin.runtime.wasi.p2.io import ChunkedInput, IoError, Pollable
 from spin.runtime.wasi.p2.registry import Interface
 
 if TYPE_CHECKING:
@@ -316,30 +316,20 @@ class ResponseBody(IncomingBody):
             self.stream.close()
 
 
-class ResponseBodyStream(InputStream):
+class ResponseBodyStream(ChunkedInput):
     """The response body as received (no content decoding), chunk by chunk."""
 
     def __init__(self, response: httpx.Response) -> None:
+        super().__init__()
         self.response = response
         self.chunks = response.iter_raw()
-        self.buffer = memoryview(b"")
-        self.ended = False
 
-    def read_chunk(self, call: WasiCall, size: int) -> bytes | None:
-        while not self.buffer:
-            if self.ended:
-                return None
-            self.buffer = memoryview(self._next())
-        data, self.buffer = self.buffer[:size], self.buffer[size:]
-        return bytes(data)
-
-    def _next(self) -> bytes:
+    def next_chunk(self, call: WasiCall) -> bytes | None:
         try:
             return next(self.chunks)
         except StopIteration:
-            self.ended = True
             self.close()
-            return b""
+            return None
         except Exception as err:
             self.ended = True
             self.close()

@@ -20,7 +20,14 @@ from wasmtime.component import Variant
 
 from spin.runtime.http.exchange import BodyFailed, Headers, HttpExchange, RequestHead
 from spin.runtime.wasi.p2.host import Err, Ok, Resource, Trap, WasiCall
-from spin.runtime.wasi.p2.io import CLOSED, InputStream, OutputStream, Pollable, failed
+from spin.runtime.wasi.p2.io import (
+    CLOSED,
+    ChunkedInput,
+    InputStream,
+    OutputStream,
+    Pollable,
+    failed,
+)
 from spin.runtime.wasi.p2.registry import Interface
 
 types = Interface("wasi:http/types", error=Variant("internal-error", "not supported by this host"))
@@ -191,29 +198,19 @@ def request_consume(call: WasiCall, request: IncomingRequest) -> IncomingBody:
     return IncomingBody(ExchangeBodyStream(request.exchange))
 
 
-class ExchangeBodyStream(InputStream):
+class ExchangeBodyStream(ChunkedInput):
     """The request body, chunk by chunk from the exchange."""
 
     def __init__(self, exchange: HttpExchange) -> None:
+        super().__init__()
         self.exchange = exchange
-        self.buffer = memoryview(b"")
-        self.ended = False
 
-    def read_chunk(self, call: WasiCall, size: int) -> bytes | None:
-        while not self.buffer:
-            if self.ended:
-                return None
-            try:
-                chunk = self.exchange.read_body()
-            except BodyFailed as failure:
-                self.ended = True
-                raise failed(str(failure)) from None
-            if chunk is None:
-                self.ended = True
-                return None
-            self.buffer = memoryview(chunk)
-        data, self.buffer = self.buffer[:size], self.buffer[size:]
-        return bytes(data)
+    def next_chunk(self, call: WasiCall) -> bytes | None:
+        try:
+            return self.exchange.read_body()
+        except BodyFailed as failure:
+            self.ended = True
+            raise failed(str(failure)) from None
 
     def ready(self) -> bool:
         # Reading waits for the executor's next chunk, which is all this thread could do.

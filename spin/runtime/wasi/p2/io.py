@@ -148,6 +148,31 @@ class BytesInput(InputStream):
         return bytes(chunk)
 
 
+class ChunkedInput(InputStream):
+    """A stream over a source that yields chunks of its own sizes (a request or response body):
+    each read takes up to `size` bytes of the current chunk. Subclasses implement `next_chunk`."""
+
+    def __init__(self) -> None:
+        self.buffer = memoryview(b"")
+        self.ended = False
+
+    def next_chunk(self, call: WasiCall) -> bytes | None:
+        """The source's next chunk (waiting if need be); None at its end."""
+        return None
+
+    def read_chunk(self, call: WasiCall, size: int) -> bytes | None:
+        while not self.buffer:
+            if self.ended:
+                return None
+            chunk = self.next_chunk(call)
+            if chunk is None:
+                self.ended = True
+                return None
+            self.buffer = memoryview(chunk)
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return bytes(data)
+
+
 class OutputStream(Resource):
     """Subclasses implement `send`; `flush` when they buffer."""
 
