@@ -48,15 +48,16 @@ def path_from_url(url: str) -> Path:
 
 
 def lock_app(
-    app: AppManifest, extra_env: dict[str, str] | None = None, *, assets_dir: Path | None = None
+    app: AppManifest, extra_env: dict[str, str] | None = None, *, assets_dir: Path | None
 ) -> dict[str, Any]:
     """Resolve a loaded manifest into a locked-app document (a JSON-ready dict).
 
     The keys follow Spin's `spin.lock`; like Spin, empty values are left out. `extra_env` (from
     `spin up -e KEY=VALUE`) is added to every component's environment and wins over the
     manifest's values. With `assets_dir` (Spin's default, `<working dir>/assets`) each
-    component's `files` are copied under it and mounted from there; without it they are
+    component's `files` are copied under it and mounted from there; with None they are
     mounted where they are, which works only for directories (`spin up --direct-mounts`).
+    Callers say which: a default of None silently gave two of them direct mounts.
     """
     components = [
         _lock_component(c, extra_env or {}, _files(c, app.path, assets_dir))

@@ -230,7 +230,7 @@ def test_direct_mounts_mount_directories_in_place_and_edits_are_seen_live(
         HEAD + 'files = ["docs", { source = "data", destination = "/srv/data" }]\n',
         {"docs/guide.md": b"# guide", "data/a.txt": b"a"},
     )
-    document = lock_app(load_manifest(manifest))
+    document = lock_app(load_manifest(manifest), assets_dir=None)
     assert_spin_shape(document)
     app_dir = (tmp_path / "app").resolve()
     assert document["components"][0]["files"] == [
@@ -265,7 +265,7 @@ def test_direct_mounts_refuse_what_spin_refuses(tmp_path: Path, files: str, says
         tmp_path / "app", HEAD + files + "\n", {"static/i.html": b"i", "notes.txt": b"n"}
     )
     with pytest.raises(SpinError, match=says) as refused:
-        lock_app(load_manifest(manifest))
+        lock_app(load_manifest(manifest), assets_dir=None)
     assert str(manifest) in str(refused.value)
     assert "run without --direct-mounts" in str(refused.value).replace("Run", "run")
 
@@ -277,7 +277,7 @@ def test_direct_mounts_refuse_a_directory_that_links_out_of_the_app(tmp_path: Pa
     manifest = write(tmp_path / "app", HEAD + 'files = ["static"]\n', {"notes.txt": b"n"})
     os.symlink(tmp_path / "outside", tmp_path / "app" / "static")
     with pytest.raises(SpinError, match=r"is a link to .*outside, outside the application dir"):
-        lock_app(load_manifest(manifest))
+        lock_app(load_manifest(manifest), assets_dir=None)
 
 
 # -- an executor that locks the manifest itself ------------------------------------------------
@@ -311,7 +311,7 @@ def test_a_pulled_app_is_copied_again_or_mounted_directly(tmp_path: Path) -> Non
     copied = lock_app(app, assets_dir=tmp_path / "work" / "assets")["components"][0]["files"]
     assert copied == [{"source": (tmp_path / "work" / "assets" / "web").as_uri(), "path": "/"}]
     assert files_in(tmp_path / "work" / "assets" / "web") == {"/assets/web/notes.txt": b"notes"}
-    direct = lock_app(app)["components"][0]["files"]
+    direct = lock_app(app, assets_dir=None)["components"][0]["files"]
     assert direct == [{"source": (pulled / "a" / "web").resolve().as_uri(), "path": "/"}]
 
 

@@ -156,9 +156,9 @@ def test_with_direct_mounts_directories_are_mounted_in_place_and_the_rest_refuse
     )
     if not mountable:
         with pytest.raises(SpinError, match="--direct-mounts"):
-            lock_app(app)
+            lock_app(app, assets_dir=None)
         return
-    document = lock_app(app)
+    document = lock_app(app, assets_dir=None)
     assert_spin_shape(document)
     for component in components:
         locked = next(c for c in document["components"] if c["id"] == component.id)

@@ -144,7 +144,7 @@ def test_the_lock_names_the_cached_copy_as_spin_does(
         '[[trigger.http]]\nroute = "/..."\ncomponent = "hello"\n[component.hello]\n'
         f'source = {{ url = "{served.url("hello.wasm")}", digest = "{digest_of(WASM)}" }}\n'
     )
-    locked = lock_app(load_manifest(app / "spin.toml"))
+    locked = lock_app(load_manifest(app / "spin.toml"), assets_dir=None)
     source = locked["components"][0]["source"]
     cached = cached_path(digest_of(WASM), tmp_path / "data" / "sources")
     assert source == {"content_type": "application/wasm", "source": cached.as_uri()}

@@ -75,7 +75,7 @@ def build(app: Path) -> Path:
     wat = (REPO / "tests" / "wat" / "stdout_flood.wat").read_text()
     (app / "flood.wasm").write_bytes(wasmtime.wat2wasm(wat))
     (app / "spin.toml").write_text(MANIFEST)
-    return write_lock(lock_app(load_manifest(app / "spin.toml")), app)
+    return write_lock(lock_app(load_manifest(app / "spin.toml"), assets_dir=None), app)
 
 
 def main() -> None:

@@ -59,7 +59,7 @@ def http_app(work: Path) -> Path:
     for name in ("http_spin1_loop", "spin1_http_hello"):
         wat_to_wasm(WAT / f"{name}.wat", work)
     (work / "spin.toml").write_text(HTTP_MANIFEST)
-    return write_lock(lock_app(load_manifest(work / "spin.toml")), work)
+    return write_lock(lock_app(load_manifest(work / "spin.toml"), assets_dir=None), work)
 
 
 @contextmanager
@@ -207,7 +207,7 @@ def _burst(work: Path, env: dict[str, str], server: RedisServer, messages: int) 
         '[[trigger.redis]]\nchannel = "burst"\ncomponent = "logger"\n'
         f"[component.logger]\nsource = {json.dumps(wasm.name)}\n"
     )
-    lock = write_lock(lock_app(load_manifest(work / "spin.toml")), work)
+    lock = write_lock(lock_app(load_manifest(work / "spin.toml"), assets_dir=None), work)
     log_file = work / "state" / "logs" / "logger_stdout.txt"
     with (work / "executor.err").open("wb") as err:
         process = subprocess.Popen(

@@ -55,7 +55,8 @@ def build_app(app_dir: Path, upstream: str) -> tuple[Path, str | None]:
     except GuestBuildError as err:
         skipped = str(err).splitlines()[0]
     (app_dir / "spin.toml").write_text(outbound_manifest(sdk_allowed))
-    return write_lock(lock_app(load_manifest(app_dir / "spin.toml")), app_dir), skipped
+    locked = lock_app(load_manifest(app_dir / "spin.toml"), assets_dir=None)
+    return write_lock(locked, app_dir), skipped
 
 
 def share_compiled_cache(state: Path) -> None:

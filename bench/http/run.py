@@ -192,7 +192,7 @@ def build_app(app_dir: Path) -> Path:
     for guest in ("http_spin1_hello", "http_component_hello", "http_wagi_hello", "wasi_http_hello"):
         wat_to_wasm(WAT / f"{guest}.wat", app_dir)
     (app_dir / "spin.toml").write_text(MANIFEST)
-    return write_lock(lock_app(load_manifest(app_dir / "spin.toml")), app_dir)
+    return write_lock(lock_app(load_manifest(app_dir / "spin.toml"), assets_dir=None), app_dir)
 
 
 def main() -> None:

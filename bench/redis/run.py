@@ -155,7 +155,7 @@ def run_executor(
         f'[[trigger.redis]]\nchannel = "{label}"\ncomponent = "hello"\n'
         f"[component.hello]\nsource = {json.dumps(wasm.name)}\n"
     )
-    lock = write_lock(lock_app(load_manifest(manifest)), app_dir / "work")
+    lock = write_lock(lock_app(load_manifest(manifest), assets_dir=None), app_dir / "work")
     process = subprocess.Popen(
         [
             sys.executable,

@@ -110,7 +110,7 @@ def test_toml_dates_in_trigger_config_are_written_as_text(tmp_path: Path) -> Non
         '[[trigger.timer]]\ncomponent = "a"\nstart = 1979-05-27T07:32:00Z\n'
         '[component.a]\nsource = "a.wasm"\n'
     )
-    lock_path = write_lock(lock_app(load_manifest(manifest)), tmp_path / "work")
+    lock_path = write_lock(lock_app(load_manifest(manifest), assets_dir=None), tmp_path / "work")
     trigger = LockedApp.from_file(lock_path).triggers[0]
     assert trigger.config["start"] == "1979-05-27T07:32:00+00:00"
 
@@ -150,7 +150,7 @@ def lock_of(tmp_path: Path, components: str) -> dict[str, Any]:
         '[[trigger.http]]\nroute = "/a"\ncomponent = "a"\n'
         '[[trigger.http]]\nroute = "/b"\ncomponent = "b"\n' + components
     )
-    return lock_app(load_manifest(manifest))
+    return lock_app(load_manifest(manifest), assets_dir=None)
 
 
 def test_service_chaining_is_a_component_host_requirement_as_spin_writes_it(

@@ -141,7 +141,7 @@ def build_app(app_dir: Path, manifest: str, guests: list[str]) -> Path:
     for name in guests:
         wat_to_wasm(WAT / f"{name}.wat", app_dir)
     (app_dir / "spin.toml").write_text(manifest)
-    return write_lock(lock_app(load_manifest(app_dir / "spin.toml")), app_dir)
+    return write_lock(lock_app(load_manifest(app_dir / "spin.toml"), assets_dir=None), app_dir)
 
 
 class Executor(RunningExecutor):

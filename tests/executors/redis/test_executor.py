@@ -83,7 +83,7 @@ class RedisApp:
     def write(self) -> Path:
         manifest = self.root / "spin.toml"
         manifest.write_text(self.manifest())
-        return write_lock(lock_app(load_manifest(manifest)), self.root / "work")
+        return write_lock(lock_app(load_manifest(manifest), assets_dir=None), self.root / "work")
 
 
 class RedisAppV1(RedisApp):
