@@ -2,7 +2,8 @@
 
 It owns the epoch ticker (the clock that per-call deadlines are measured in) and the on-disk
 cache of compiled artefacts, so that a restarted executor deserializes its guests in
-milliseconds instead of compiling them again.
+milliseconds instead of compiling them again (and a guest worker that misses the cache has a
+child process fill it, `spin.runtime.compiler`, rather than keep the compiler's memory).
 
 The ticker runs only while a call does (`calls_running`): a 100 Hz ticker in every idle worker
 cost 0.11 CPU-s per 20 s per worker, and an idle app should cost nothing. Deadlines are counted
@@ -41,14 +42,12 @@ Artefact = TypeVar("Artefact", bound="wasmtime.Module | wasmtime.component.Compo
 class WasmEngine:
     """A wasmtime `Engine` with epoch interruption, its ticker thread and the artefact cache."""
 
-    def __init__(self, config: RuntimeConfig) -> None:
-        wasm_config = wasmtime.Config()
-        wasm_config.epoch_interruption = True
-        wasm_config.wasm_component_model = True
-        if config.cache_config is not None:
-            wasm_config.cache = str(config.cache_config)
-        self.engine = wasmtime.Engine(wasm_config)
+    def __init__(self, config: RuntimeConfig, compile_in_child: bool = False) -> None:
+        self.engine = new_engine(config.cache_config)
         self.cache_dir = config.cache_dir if config.cache_config is None else None
+        #: Compile cache misses in a child process (`spin.runtime.compiler`): what a long-lived
+        #: guest worker does, so that it never holds the compiler's memory.
+        self.compile_in_child = compile_in_child and self.cache_dir is not None
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._running = 0
@@ -82,6 +81,10 @@ class WasmEngine:
     def compile(self, wasm: bytes, kind: type[Artefact]) -> Artefact:
         """Compile a module or component, through the on-disk cache when there is one."""
         cached = self.cache_path(wasm)
+        if cached is not None and not cached.exists() and self.compile_in_child:
+            from spin.runtime.compiler import compile_into_cache
+
+            compile_into_cache(wasm, "module" if kind is wasmtime.Module else "component", cached)
         if cached is not None and cached.exists():
             try:
                 return kind.deserialize_file(self.engine, str(cached))
@@ -114,16 +117,9 @@ class WasmEngine:
 
     @staticmethod
     def _store(path: Path, data: bytes) -> None:
-        """Write a cache entry atomically; a cache that cannot be written is only a warning."""
+        """Write a cache entry; a cache that cannot be written is only a warning."""
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # A name of this process's and thread's own, not tempfile's: tempfile (with shutil,
-            # bz2, lzma) is 0.5 MB of a guest worker's heap, and workers write the cache.
-            tmp = path.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{path.name}")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as file:
-                file.write(data)
-            os.replace(tmp, path)
+            write_cache_entry(path, data)
         except OSError as err:
             log.warning("cannot write the compiled-Wasm cache %s: %s", path, err)
 
@@ -131,6 +127,28 @@ class WasmEngine:
         self._stop.set()
         self._any_running.set()  # wake the ticker so that it sees the stop
         self._ticker.join()
+
+
+def new_engine(cache_config: Path | None = None) -> wasmtime.Engine:
+    """An engine with the settings `ENGINE_FLAVOUR` names (`cache_config`: wasmtime's own cache)."""
+    wasm_config = wasmtime.Config()
+    wasm_config.epoch_interruption = True
+    wasm_config.wasm_component_model = True
+    if cache_config is not None:
+        wasm_config.cache = str(cache_config)
+    return wasmtime.Engine(wasm_config)
+
+
+def write_cache_entry(path: Path, data: bytes) -> None:
+    """Write a cache entry atomically: readers see the whole entry or none."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # A name of this process's and thread's own, not tempfile's: tempfile (with shutil, bz2,
+    # lzma) is 0.5 MB of a guest worker's heap, and workers write the cache.
+    tmp = path.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{path.name}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        file.write(data)
+    os.replace(tmp, path)
 
 
 def _sha256() -> Any:

@@ -29,9 +29,10 @@ if TYPE_CHECKING:
 class Runtime:
     """Compiles (through the cache) and links guests; shared by all of an executor's threads."""
 
-    def __init__(self, config: RuntimeConfig) -> None:
+    def __init__(self, config: RuntimeConfig, compile_in_child: bool = False) -> None:
+        """`compile_in_child`: see `WasmEngine` (guest workers set it)."""
         self.config = config
-        self.engine = WasmEngine(config)
+        self.engine = WasmEngine(config, compile_in_child)
         self.limits = CallLimits.from_config(config)
         self.services = HostServices.create(config.state_dir, config.services)
         self._guests: list[Guest] = []

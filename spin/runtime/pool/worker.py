@@ -120,7 +120,7 @@ def load_guests(setup: tuple[Any, list[tuple[dict[str, Any], str, bool]], dict[s
     from spin.runtime.runtime import Runtime
 
     config, components, variables = setup
-    runtime = Runtime(config)
+    runtime = Runtime(config, compile_in_child=True)  # see spin.runtime.compiler
     guests = []
     try:
         for raw, log_dir, echo in components:
