@@ -6,7 +6,9 @@ Subjects, each started alone on the same machine in one run:
   (the HTTP benchmark's hello-world server) and `baseline_subscriber.py` (the Redis
   benchmark's subscriber), plus nothing for the timer;
 - the demo (`examples/demo`, three triggers: HTTP, Redis, the external timer) under `spin up`,
-  with its own Redis server on a free port.
+  with its own Redis server on a free port;
+- the same demo without its timer (`--trigger-type http --trigger-type redis`): nothing is
+  scheduled, so its idle CPU is what the tree itself spends waiting.
 
 Measured once each subject answers and has settled (the demo's timer runs its guest every 2 s,
 so its "idle" CPU is that work, shown per process): the processes of its tree at the end of the
@@ -205,8 +207,10 @@ def baseline(redis_port: int, work: Path, args: argparse.Namespace) -> Footprint
         return measure(subject, args.idle_seconds, args.settle)
 
 
-def demo(redis_port: int, work: Path, args: argparse.Namespace) -> Footprint:
-    app = work / "demo"
+def demo(
+    redis_port: int, work: Path, args: argparse.Namespace, *options: str, name: str = "demo"
+) -> Footprint:
+    app = work / name
     shutil.copytree(REPO / "examples/demo", app, ignore=shutil.ignore_patterns(".spin", "build"))
     sys.path.insert(0, str(app))
     from run_demo import build_wasm, prepare_log_dir  # type: ignore[import-not-found]
@@ -221,8 +225,8 @@ def demo(redis_port: int, work: Path, args: argparse.Namespace) -> Footprint:
         "SPIN_VARIABLE_REDIS_PORT": str(redis_port),
     }
     command = [str(bin_dir / "spin"), "up", "-f", str(app / "spin.toml")]
-    with running([*command, "--listen", f"127.0.0.1:{port}"], env=env) as (spin_up,):
-        subject = Subject("spin up (demo)", spin_up, [], f"http://127.0.0.1:{port}/")
+    with running([*command, *options, "--listen", f"127.0.0.1:{port}"], env=env) as (spin_up,):
+        subject = Subject(f"spin up ({name})", spin_up, [], f"http://127.0.0.1:{port}/")
         return measure(subject, args.idle_seconds, args.settle)
 
 
@@ -248,7 +252,12 @@ def print_subject(name: str, result: Footprint) -> None:
     )
 
 
-def print_summary(base: Footprint, spin: Footprint, idle: float) -> None:
+#: The demo's HTTP and Redis triggers only: what it costs when nothing is scheduled, so that its
+#: idle CPU is the tree's own (the demo's timer runs its guest every 2 s).
+UNTIMED = ("--trigger-type", "http", "--trigger-type", "redis")
+
+
+def print_summary(base: Footprint, spin: Footprint, untimed: Footprint, idle: float) -> None:
     supervisor_rss = spin.rows[0].rss
     base_alone, spin_alone = base.tree_pss_alone, spin.tree_pss_alone
     rows = [
@@ -278,6 +287,13 @@ def print_summary(base: Footprint, spin: Footprint, idle: float) -> None:
             f"idle CPU over {idle:g} s (s)",
             f"{base.idle_cpu_seconds:.2f}",
             f"{spin.idle_cpu_seconds:.2f}",
+            "",
+            "0",
+        ),
+        (
+            "  without the timer (s)",
+            f"{base.idle_cpu_seconds:.2f}",
+            f"{untimed.idle_cpu_seconds:.2f}",
             "",
             "0",
         ),
@@ -313,11 +329,13 @@ def main() -> int:
         try:
             base = baseline(redis.port, work, args)
             spin = demo(redis.port, work, args)
+            untimed = demo(redis.port, work, args, *UNTIMED, name="untimed")
         finally:
             redis.stop()
     print_subject("baseline (plain hypercorn + plain redis-py subscriber)", base)
     print_subject("spin up (the demo: HTTP, Redis, timer)", spin)
-    print_summary(base, spin, args.idle_seconds)
+    print_subject("spin up (the demo without its timer: HTTP, Redis)", untimed)
+    print_summary(base, spin, untimed, args.idle_seconds)
     return 0
 
 

@@ -13,6 +13,7 @@ new pod) is as lean as a warm one.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -24,10 +25,17 @@ def compile_into_cache(wasm: bytes, kind: str, path: Path) -> bool:
     """Compile `wasm` into the cache entry `path` in a child process; whether it wrote it.
 
     False when it could not: the caller then compiles in its own process, which reports an
-    invalid Wasm file with wasmtime's own error, as it always did.
+    invalid Wasm file with wasmtime's own error, as it always did. A cache directory that
+    cannot be written is found out before compiling, not after (it would be compiled twice).
     """
     import subprocess  # only on a cache miss: a worker otherwise never needs it
 
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    if not os.access(path.parent, os.W_OK):
+        return False
     command = [sys.executable, "-m", "spin.runtime.compiler", kind, str(path)]
     try:
         done = subprocess.run(command, input=wasm, capture_output=True, check=False)

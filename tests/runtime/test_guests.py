@@ -325,6 +325,23 @@ def test_a_worker_engine_reports_invalid_wasm_with_wasmtimes_error(tmp_path: Pat
     assert not list((tmp_path / "cache").glob("*.cwasm"))
 
 
+def test_a_worker_engine_with_an_unusable_cache_compiles_once_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import subprocess
+
+    monkeypatch.setattr(subprocess, "run", _refuse_to_compile)  # no child: it could not store
+    not_a_dir = tmp_path / "cache"
+    not_a_dir.write_text("a file where the cache directory should be")
+    runtime = Runtime(RuntimeConfig(cache_dir=not_a_dir), compile_in_child=True)
+    try:
+        loaded = runtime.load(wat_component("spin1_http_hello", tmp_path), logs_for(tmp_path, "h"))
+        assert loaded.handle_http(request()).status == 200
+    finally:
+        runtime.close()
+    assert "cannot write the compiled-Wasm cache" in caplog.text
+
+
 def test_no_cache_dir_means_no_cache_files(tmp_path: Path) -> None:
     runtime = Runtime(RuntimeConfig(cache_dir=None))
     try:
