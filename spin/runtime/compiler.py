@@ -8,7 +8,9 @@ So a guest worker that misses the cache has this short-lived process compile int
 then deserializes the entry like any other: every worker of a cold start (a fresh checkout, a
 new pod) is as lean as a warm one.
 
-    python -m spin.runtime.compiler module|component CACHE_PATH  < WASM
+    python -m spin.runtime.compiler module|component CACHE_PATH TITLE  < WASM
+
+(TITLE: what `ps` shows, the worker's own title and `: compiling`.)
 """
 
 from __future__ import annotations
@@ -36,7 +38,10 @@ def compile_into_cache(wasm: bytes, kind: str, path: Path) -> bool:
         return False
     if not os.access(path.parent, os.W_OK):
         return False
-    command = [sys.executable, "-m", "spin.runtime.compiler", kind, str(path)]
+    from spin.proctitle import current_title
+
+    title = f"{current_title()}: compiling"
+    command = [sys.executable, "-m", "spin.runtime.compiler", kind, str(path), title]
     try:
         done = subprocess.run(command, input=wasm, capture_output=True, check=False)
     except OSError:
@@ -45,9 +50,11 @@ def compile_into_cache(wasm: bytes, kind: str, path: Path) -> bool:
 
 
 def main() -> int:
+    from spin.proctitle import set_title
     from spin.runtime.engine import new_engine, write_cache_entry
 
-    kind, path = sys.argv[1], Path(sys.argv[2])
+    kind, path, title = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+    set_title(title)
     if kind not in KINDS:
         print(f"unknown kind {kind!r}: expected one of {', '.join(KINDS)}", file=sys.stderr)
         return 2
