@@ -342,6 +342,50 @@ def test_a_worker_engine_with_an_unusable_cache_compiles_once_in_process(
     assert "cannot write the compiled-Wasm cache" in caplog.text
 
 
+def test_workers_missing_the_cache_at_once_compile_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import spin.runtime.compiler as compiler
+
+    compile_into_cache = compiler.compile_into_cache
+    calls: list[Path] = []
+    second_call = threading.Event()
+
+    def counting(wasm: bytes, kind: str, path: Path) -> bool:
+        calls.append(path)
+        if len(calls) == 1:
+            # Without the entry's lock the other load gets here too within this second.
+            second_call.wait(timeout=1.0)
+        else:
+            second_call.set()
+        return compile_into_cache(wasm, kind, path)
+
+    monkeypatch.setattr(compiler, "compile_into_cache", counting)
+    component = wat_component("spin1_http_hello", tmp_path)
+    runtimes = [
+        Runtime(RuntimeConfig(cache_dir=tmp_path / "cache"), compile_in_child=True)
+        for _ in range(2)
+    ]
+    together = threading.Barrier(2)
+    loaded = []
+
+    def load(runtime: Runtime) -> None:
+        together.wait()
+        loaded.append(runtime.load(component, logs_for(tmp_path, "h")))
+
+    threads = [threading.Thread(target=load, args=(runtime,)) for runtime in runtimes]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert [guest.handle_http(request()).status for guest in loaded] == [200, 200]
+    finally:
+        for runtime in runtimes:
+            runtime.close()
+    assert len(calls) == 1
+
+
 def test_no_cache_dir_means_no_cache_files(tmp_path: Path) -> None:
     runtime = Runtime(RuntimeConfig(cache_dir=None))
     try:
