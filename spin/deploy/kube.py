@@ -14,6 +14,7 @@ any cluster runs, each pod running this project's executor image with
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from dataclasses import dataclass, field
@@ -48,6 +49,13 @@ MEMORY_REQUEST_MIB = 64
 #: linear memory and compiled code (a guest that needs more wants --wasm-memory-limit and a
 #: larger limit).
 EXECUTOR_MIB, WORKER_LIMIT_MIB = 32, 64
+#: A pod's first start compiles its components (the compiled-Wasm cache is in its emptyDir),
+#: one at a time in a child of the first worker (`spin.runtime.compiler`), which peaks at
+#: ~30 MiB plus ~12 times the component's size: 29 MB for a 1.4 KB module, 425-448 MB for a
+#: 37.5 MB componentize-py component (`/usr/bin/time -f %M`). The limit holds that too, or
+#: every new pod of an SDK app would be OOM-killed before it served.
+COMPILE_BASE_MIB, COMPILE_PER_WASM_MIB = 30, 12
+MEBIBYTE = 1024 * 1024
 #: CPU requested: an idle tree used 0.05 s of CPU in 30 s; an HTTP replica under load uses its
 #: workers' CPUs, and the autoscaler's utilisation is relative to this request.
 CPU_REQUEST = {"http": "500m"}
@@ -232,7 +240,7 @@ def _container(
                 "cpu": CPU_REQUEST.get(trigger_type, CPU_REQUEST_OTHER),
                 "memory": f"{MEMORY_REQUEST_MIB}Mi",
             },
-            "limits": {"memory": f"{EXECUTOR_MIB + workers_max * WORKER_LIMIT_MIB}Mi"},
+            "limits": {"memory": f"{memory_limit_mib(app, trigger_type, workers_max)}Mi"},
         },
         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True},
         "volumeMounts": [
@@ -247,6 +255,18 @@ def _container(
             {"name": "runtime-config", "mountPath": RUNTIME_CONFIG_DIR, "readOnly": True}
         )
     return container
+
+
+def memory_limit_mib(app: AppToDeploy, trigger_type: str, workers_max: int) -> int:
+    """The larger of what the executor needs serving (every worker at its limit) and while its
+    first worker compiles the largest of its components."""
+    serving = EXECUTOR_MIB + workers_max * WORKER_LIMIT_MIB
+    sizes = [0]
+    for component_id in app.components_of(trigger_type):
+        with contextlib.suppress(OSError):
+            sizes.append(app.app.component(component_id).source_path.stat().st_size)
+    compiling = COMPILE_BASE_MIB + math.ceil(COMPILE_PER_WASM_MIB * max(sizes) / MEBIBYTE)
+    return max(serving, EXECUTOR_MIB + WORKER_LIMIT_MIB + compiling)
 
 
 def _deployment(

@@ -211,6 +211,44 @@ def store_app(directory: Path) -> Path:
     return directory
 
 
+def padded_wasm(size: int) -> bytes:
+    """A valid empty module of `size` bytes and a little more: one custom section of zeros."""
+    body = b"\x03pad" + bytes(size)
+    length, rest = bytearray(), len(body)
+    while True:
+        length.append(rest & 0x7F | (0x80 if rest >> 7 else 0))
+        rest >>= 7
+        if not rest:
+            break
+    return EMPTY_WASM + b"\0" + bytes(length) + body
+
+
+def memory_limit_mib(tmp_path: Path, wasm: bytes) -> int:
+    app = tmp_path / f"app-{len(wasm)}"
+    app.mkdir()
+    (app / "web.wasm").write_bytes(wasm)
+    (app / "spin.toml").write_text(
+        'spin_manifest_version = 2\n[application]\nname = "web"\n'
+        '[[trigger.http]]\nroute = "/..."\ncomponent = "web"\n'
+        '[component.web]\nsource = "web.wasm"\n'
+    )
+    [deployment] = by_kind(scaffolded(str(app), cwd=tmp_path), "Deployment").values()
+    limit = container(deployment)["resources"]["limits"]["memory"]
+    assert limit.endswith("Mi")
+    return int(limit[:-2])
+
+
+def test_the_memory_limit_holds_a_first_start_compiling_its_largest_component(
+    tmp_path: Path,
+) -> None:
+    """A pod's first start compiles (its cache is an emptyDir): compiling a 37.5 MB
+    componentize-py component peaked at 425-448 MB, beyond what serving needs."""
+    serving = memory_limit_mib(tmp_path, EMPTY_WASM)
+    assert serving == 32 + 2 * 2 * 64  # the executor and --wasm-workers-max (2 x 2) workers
+    sdk_sized = memory_limit_mib(tmp_path, padded_wasm(40 * 1024 * 1024))
+    assert sdk_sized >= 32 + 64 + 448 * 40 / 37.5  # the executor, a worker, the compiler
+
+
 def test_a_long_app_name_gives_the_service_and_autoscaler_the_deployments_name(
     demo: Path, tmp_path: Path
 ) -> None:
