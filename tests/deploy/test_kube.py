@@ -196,19 +196,25 @@ def test_the_redis_deployment_runs_from_the_registry_and_reports_ready_through_i
         running.close()
 
 
+def write_app(directory: Path, manifest: str, wasm: bytes = EMPTY_WASM) -> Path:
+    """An app directory: its spin.toml and the app.wasm every component of it runs."""
+    directory.mkdir()
+    (directory / "app.wasm").write_bytes(wasm)
+    (directory / "spin.toml").write_text(f"spin_manifest_version = 2\n{manifest}")
+    return directory
+
+
 def store_app(directory: Path) -> Path:
     """An HTTP and a Redis component sharing the default key-value store; a secret variable."""
-    directory.mkdir()
-    (directory / "app.wasm").write_bytes(EMPTY_WASM)
-    (directory / "spin.toml").write_text(
-        'spin_manifest_version = 2\n[application]\nname = "Store_App"\n'
+    return write_app(
+        directory,
+        '[application]\nname = "Store_App"\n'
         "[variables]\ntoken = { required = true, secret = true }\n"
         '[[trigger.http]]\nroute = "/..."\ncomponent = "web"\n'
         '[[trigger.redis]]\naddress = "redis://127.0.0.1:6379"\nchannel = "c"\ncomponent = "w"\n'
         '[component.web]\nsource = "app.wasm"\nkey_value_stores = ["default"]\n'
-        '[component.w]\nsource = "app.wasm"\n'
+        '[component.w]\nsource = "app.wasm"\n',
     )
-    return directory
 
 
 def padded_wasm(size: int) -> bytes:
@@ -224,13 +230,11 @@ def padded_wasm(size: int) -> bytes:
 
 
 def memory_limit_mib(tmp_path: Path, wasm: bytes) -> int:
-    app = tmp_path / f"app-{len(wasm)}"
-    app.mkdir()
-    (app / "web.wasm").write_bytes(wasm)
-    (app / "spin.toml").write_text(
-        'spin_manifest_version = 2\n[application]\nname = "web"\n'
-        '[[trigger.http]]\nroute = "/..."\ncomponent = "web"\n'
-        '[component.web]\nsource = "web.wasm"\n'
+    app = write_app(
+        tmp_path / f"app-{len(wasm)}",
+        '[application]\nname = "web"\n[[trigger.http]]\nroute = "/..."\ncomponent = "web"\n'
+        '[component.web]\nsource = "app.wasm"\n',
+        wasm,
     )
     [deployment] = by_kind(scaffolded(str(app), cwd=tmp_path), "Deployment").values()
     limit = container(deployment)["resources"]["limits"]["memory"]
