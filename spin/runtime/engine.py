@@ -85,19 +85,29 @@ class WasmEngine:
         if cached is None:
             return kind(self.engine, wasm)
         with _filling(cached):
-            if not cached.exists() and self.compile_in_child:
+            artefact = self._read(cached, kind)
+            if artefact is None and self.compile_in_child:
                 from spin.runtime.compiler import compile_into_cache
 
                 kind_name = "module" if kind is wasmtime.Module else "component"
-                compile_into_cache(wasm, kind_name, cached)
-            if cached.exists():
-                try:
-                    return kind.deserialize_file(self.engine, str(cached))
-                except wasmtime.WasmtimeError as err:
-                    log.warning("ignoring unusable cache entry %s: %s", cached, err)
-            artefact = kind(self.engine, wasm)
-            self._store(cached, bytes(artefact.serialize()))
+                if compile_into_cache(wasm, kind_name, cached):
+                    artefact = self._read(cached, kind)
+            if artefact is None:
+                artefact = kind(self.engine, wasm)
+                self._store(cached, bytes(artefact.serialize()))
             return artefact
+
+    def _read(self, cached: Path, kind: type[Artefact]) -> Artefact | None:
+        """The cache entry, if there is one that this engine can use (an unusable one is
+        removed, so that it is filled again)."""
+        if not cached.exists():
+            return None
+        try:
+            return kind.deserialize_file(self.engine, str(cached))
+        except wasmtime.WasmtimeError as err:
+            log.warning("ignoring unusable cache entry %s: %s", cached, err)
+            cached.unlink(missing_ok=True)
+            return None
 
     def compile_component(self, wasm: bytes) -> wasmtime.component.Component:
         """`compile` for a component. Every component is compiled here, so the component

@@ -9,6 +9,7 @@ from hashlib import sha256
 from pathlib import Path
 
 import pytest
+import wasmtime
 
 from spin.errors import SpinError
 from spin.runtime import GuestError, HttpRequest, Runtime, RuntimeConfig
@@ -311,6 +312,26 @@ def test_a_worker_engine_compiles_a_cache_miss_in_a_child(
     finally:
         runtime.close()
     assert len(list((tmp_path / "cache").glob("*.cwasm"))) == 1
+
+
+def test_a_worker_engine_refills_a_corrupt_entry_in_a_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Written before anything maps it: deserialized entries are mapped, and a file truncated
+    # under a mapping is a SIGBUS (the cache only ever replaces entries, `write_cache_entry`).
+    runtime = Runtime(RuntimeConfig(cache_dir=tmp_path / "cache"), compile_in_child=True)
+    try:
+        component = wat_component("spin1_http_hello", tmp_path)
+        entry = runtime.engine.cache_path(component.source_path.read_bytes())
+        assert entry is not None
+        entry.parent.mkdir()
+        entry.write_bytes(b"garbage")
+        monkeypatch.setattr(wasmtime.Module, "__init__", _refuse_to_compile)
+        guest = runtime.load(component, logs_for(tmp_path, "h"))
+        assert guest.handle_http(request()).status == 200
+        assert entry.read_bytes() != b"garbage"
+    finally:
+        runtime.close()
 
 
 def test_a_worker_engine_reports_invalid_wasm_with_wasmtimes_error(tmp_path: Path) -> None:
