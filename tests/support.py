@@ -94,6 +94,21 @@ class RedisServer:
         except OSError:
             return False
 
+    def publish_once_subscribed(self, channel: str, message: str, timeout: float = 30) -> None:
+        """Publish `message` as soon as a subscriber (the Redis executor, once it has
+        subscribed) receives it."""
+        import redis
+
+        publisher = redis.Redis(port=self.port)
+        try:
+            wait_for(
+                lambda: publisher.publish(channel, message) > 0,
+                timeout=timeout,
+                what=f"a subscriber of {channel!r}",
+            )
+        finally:
+            publisher.close()
+
     def stop(self) -> None:
         if self.process is not None:
             self.process.terminate()

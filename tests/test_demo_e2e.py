@@ -17,7 +17,6 @@ from pathlib import Path
 
 import httpx
 import psutil
-import redis
 
 from tests.support import RedisServer, free_port, wait_for, wat_to_wasm
 
@@ -88,13 +87,7 @@ def test_spin_up_runs_the_demo_with_all_three_triggers(
         wait_for(lambda: page().count(TICK_LINE) >= 2, timeout=30, what="two timer runs")
 
         # A Redis message is handled by the Redis component; the page shows that too.
-        publisher = redis.Redis(port=redis_server.port)
-        wait_for(
-            lambda: publisher.publish("messages", "hello-from-e2e") > 0,
-            timeout=30,
-            what="the Redis executor to subscribe",
-        )
-        publisher.close()
+        redis_server.publish_once_subscribed("messages", "hello-from-e2e")
         shown = wait_for(
             lambda: (text := page()) and "redis: hello-from-e2e" in text and text,
             timeout=30,

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
 from tests.registry.conftest import DockerRegistry
 from tests.registry.test_registry import spin, spin_up
@@ -57,13 +56,7 @@ def test_the_demo_pushed_to_a_registry_runs_all_three_triggers_from_the_referenc
         (app,) = (Path(os.environ["SPIN_DATA_DIR"]) / "registry" / "apps").iterdir()
         logs = app / ".spin" / "logs"
         wait_for(lambda: TICK_LINE in _text(logs / "ticker_stdout.txt"), timeout=30, what="tick")
-        publisher = redis.Redis(port=redis_server.port)
-        wait_for(
-            lambda: publisher.publish("messages", "hello-from-registry") > 0,
-            timeout=30,
-            what="the Redis executor to subscribe",
-        )
-        publisher.close()
+        redis_server.publish_once_subscribed("messages", "hello-from-registry")
         wait_for(
             lambda: "redis: hello-from-registry" in _text(logs / "echo_stdout.txt"),
             timeout=30,

@@ -16,7 +16,6 @@ from pathlib import Path
 import httpx
 import paho.mqtt.publish as mqtt_publish
 import pytest
-import redis
 
 from executors.mqtt.tests.mosquitto_broker import Mosquitto
 from spin.up.discovery import locate_executor
@@ -108,9 +107,7 @@ def test_one_spin_up_runs_http_redis_cron_and_mqtt(
     try:
         wait_for(hello, timeout=60, what="the HTTP component")
         wait_for(lambda: len(lines("ticker")) >= 2, timeout=30, what="two cron ticks")
-        publisher = redis.Redis(port=redis_server.port)
-        wait_for(lambda: publisher.publish("messages", "hello-redis") > 0, timeout=30, what="Redis")
-        publisher.close()
+        redis_server.publish_once_subscribed("messages", "hello-redis")
         wait_for(lambda: "hello-redis" in lines("echo"), timeout=30, what="the Redis message")
         wait_for(published_to_mqtt, timeout=30, what="the MQTT message")
     finally:
