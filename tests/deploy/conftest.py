@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.registry.conftest import DockerRegistry
-from tests.support import RedisServer
+from tests.support import RedisServer, run_spin
 from tests.test_demo_e2e import copy_demo
-from tests.up.test_cli import spin
 
 
 @pytest.fixture
@@ -49,7 +48,7 @@ def pushed_demo(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     reference = f"{registry.host}/demo:v1"
     try:
-        pushed = spin(
+        pushed = run_spin(
             "registry",
             "push",
             "--insecure",

@@ -21,8 +21,7 @@ import redis
 
 from spin.trigger.health import Health
 from tests.executors.redis.test_executor import Executor, RedisApp
-from tests.support import RedisServer, RunningExecutor, free_port, wait_for
-from tests.up.test_cli import spin
+from tests.support import RedisServer, RunningExecutor, free_port, run_spin, wait_for
 
 
 def probe(port: int, path: str) -> int:
@@ -128,7 +127,7 @@ def test_a_probe_given_to_several_executors_is_refused_before_any_starts(
 ) -> None:
     """One port or file for the demo's three executors: refused by spin up itself, naming the
     executors and --trigger-type, before any executor binds or writes anything."""
-    result = spin("up", "-f", str(demo), option, cwd=demo.parent, env=demo_env)
+    result = run_spin("up", "-f", str(demo), option, cwd=demo.parent, env=demo_env)
     assert result.returncode == 2, result.stderr
     flag = option.partition("=")[0]
     assert f"{flag} would go to 3 executors (http, timer, redis)" in result.stderr

@@ -19,9 +19,8 @@ import redis
 import yaml
 
 from spin.deploy.yaml_text import documents
-from tests.support import RedisServer, RunningExecutor, free_port, wait_for
+from tests.support import RedisServer, RunningExecutor, free_port, run_spin, wait_for
 from tests.up.test_cli import assert_clean_failure
-from tests.up.test_cli import spin as run_spin
 
 #: Where the pods write (an emptyDir): mapped to a directory of the test when run here.
 POD_WRITABLE = "/var/spin"

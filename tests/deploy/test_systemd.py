@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import RunningExecutor
+from tests.support import RunningExecutor, run_spin
 from tests.up.test_cli import assert_clean_failure
-from tests.up.test_cli import spin as run_spin
 
 
 def export(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

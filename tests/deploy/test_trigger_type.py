@@ -11,8 +11,7 @@ import httpx
 import psutil
 import redis
 
-from tests.support import RedisServer, RunningExecutor, free_port, wait_for
-from tests.up.test_cli import spin as run_spin
+from tests.support import RedisServer, RunningExecutor, free_port, run_spin, wait_for
 
 
 def spin_up(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from tests.registry.conftest import DockerRegistry
-from tests.registry.test_registry import spin, spin_up
-from tests.support import RedisServer, free_port, wait_for
+from tests.registry.test_registry import spin_up
+from tests.support import RedisServer, free_port, run_spin, wait_for
 from tests.test_demo_e2e import TICK_LINE, copy_demo
 
 
@@ -27,7 +27,7 @@ def test_the_demo_pushed_to_a_registry_runs_all_three_triggers_from_the_referenc
     app_dir = tmp_path / "demo"
     app_dir.mkdir()
     reference = f"{registry.host}/demo/three-triggers:v1"
-    pushed = spin("registry", "push", "-k", "-f", str(copy_demo(app_dir)), reference)
+    pushed = run_spin("registry", "push", "-k", "-f", str(copy_demo(app_dir)), reference)
     assert pushed.returncode == 0, pushed.stderr
     shutil.rmtree(app_dir)  # what runs next comes from the registry only
 

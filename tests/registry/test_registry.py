@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.registry.conftest import DockerRegistry
-from tests.support import free_port, wait_for, wat_to_wasm
+from tests.support import free_port, run_spin, wait_for, wat_to_wasm
 from tests.up.test_cli import assert_clean_failure
 
 WAT_DIR = Path(__file__).parent.parent / "wat"
@@ -47,16 +47,6 @@ files = [
     { source = "top.txt", destination = "/top.txt" },
 ]
 """
-
-
-def spin(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "spin", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def files_app(directory: Path) -> Path:
@@ -116,7 +106,7 @@ def test_push_writes_spins_format_and_spin_up_serves_the_app_from_the_reference(
 ) -> None:
     manifest = files_app(tmp_path / "app")
     reference = f"{registry.host}/apps/files:v1"
-    pushed = spin("registry", "push", "--insecure", "-f", str(manifest), reference)
+    pushed = run_spin("registry", "push", "--insecure", "-f", str(manifest), reference)
     assert pushed.returncode == 0, pushed.stderr
     digest = pushed.stdout.split()[-1]
 
@@ -184,7 +174,7 @@ def test_pull_caches_by_digest_and_an_archive_push_round_trips(
     # them) instead of a layer per file.
     assert kinds == [SPIN_FORMAT["wasm"], SPIN_FORMAT["archive"], SPIN_FORMAT["locked"]]
 
-    pulled = spin("registry", "pull", "-k", reference)
+    pulled = run_spin("registry", "pull", "-k", reference)
     assert pulled.returncode == 0, pulled.stderr
     lock = Path(pulled.stdout.split()[-1])
     assets = lock.parent / "assets" / "files"
@@ -201,7 +191,7 @@ def test_pull_caches_by_digest_and_an_archive_push_round_trips(
     # manifest still works (only the manifest is asked for again).
     for layer in oci["layers"]:
         registry.blob_file(layer["digest"]).unlink()
-    again = spin("registry", "pull", "-k", reference)
+    again = run_spin("registry", "pull", "-k", reference)
     assert again.returncode == 0, again.stderr
     assert again.stdout == pulled.stdout
 
@@ -213,18 +203,18 @@ def test_a_reference_by_digest_already_pulled_runs_with_the_registry_gone(
     host/app@sha256:... offline); a tag must still ask the registry where it points now."""
     manifest = files_app(tmp_path / "app")
     reference = f"{registry.host}/apps/files:v1"
-    pushed = spin("registry", "push", "-k", "-f", str(manifest), reference)
+    pushed = run_spin("registry", "push", "-k", "-f", str(manifest), reference)
     assert pushed.returncode == 0, pushed.stderr
     digest = pushed.stdout.split()[-1]
     by_digest = f"{registry.host}/apps/files@{digest}"
-    first = spin("registry", "pull", "-k", by_digest)
+    first = run_spin("registry", "pull", "-k", by_digest)
     assert first.returncode == 0, first.stderr
 
     registry.stop()
-    again = spin("registry", "pull", "-k", by_digest)
+    again = run_spin("registry", "pull", "-k", by_digest)
     assert again.returncode == 0, again.stderr
     assert again.stdout == first.stdout
-    by_tag = spin("registry", "pull", "-k", reference)
+    by_tag = run_spin("registry", "pull", "-k", reference)
     assert by_tag.returncode == 1 and f"Cannot reach the registry of {reference}" in by_tag.stderr
 
 
@@ -234,13 +224,13 @@ def test_a_tampered_layer_is_refused_naming_both_digests(
     from spin.registry.pull import blob_path
 
     reference = f"{registry.host}/apps/files:v1"
-    pushed = spin("registry", "push", "-k", "-f", str(files_app(tmp_path / "app")), reference)
+    pushed = run_spin("registry", "push", "-k", "-f", str(files_app(tmp_path / "app")), reference)
     assert pushed.returncode == 0, pushed.stderr
     big = layer_of(pushed_manifest(registry, "apps/files", "v1"), "data")[0]["digest"]
     stored = registry.blob_file(big)
     stored.write_text(BIG[::-1])  # same size, other bytes: the registry serves them as they are
 
-    pulled = spin("registry", "pull", "-k", reference)
+    pulled = run_spin("registry", "pull", "-k", reference)
     assert pulled.returncode == 1
     assert big in pulled.stderr
     import hashlib
@@ -257,23 +247,23 @@ def test_errors_name_the_reference_and_the_fix(
 ) -> None:
     down = f"localhost:{free_port()}/apps/files:v1"
     for args in (["registry", "pull", "-k", down], ["up", "-k", "-f", down]):
-        result = spin(*args)
+        result = run_spin(*args)
         assert result.returncode == 1
         assert f"Cannot reach the registry of {down}" in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
 
     unknown = f"{registry.host}/apps/nothing:v9"
-    result = spin("registry", "pull", "-k", unknown)
+    result = run_spin("registry", "pull", "-k", unknown)
     assert result.returncode == 1
     assert "has no apps/nothing:v9" in result.stderr and "spin registry push" in result.stderr
 
-    result = spin("registry", "pull", "-k", f"{registry.host}/Apps/Files:v1")
+    result = run_spin("registry", "pull", "-k", f"{registry.host}/Apps/Files:v1")
     assert result.returncode == 1
     assert "Invalid registry reference" in result.stderr
     assert "repository names are lower case" in result.stderr
 
     # A plain-HTTP registry without --insecure: the error says to add it.
-    result = spin("registry", "pull", f"{registry.host}/apps/files:v1")
+    result = run_spin("registry", "pull", f"{registry.host}/apps/files:v1")
     assert result.returncode == 1
     assert "--insecure" in result.stderr and "Traceback" not in result.stderr
 
@@ -289,11 +279,11 @@ def test_login_stores_checked_credentials_that_push_and_pull_then_use(
         reference = f"{server.host}/team/files:v1"
         manifest = files_app(tmp_path / "app")
 
-        refused = spin("registry", "push", "-k", "-f", str(manifest), reference)
+        refused = run_spin("registry", "push", "-k", "-f", str(manifest), reference)
         assert refused.returncode == 1
         assert f"spin registry login {server.host}" in refused.stderr, refused.stderr
 
-        wrong = spin(
+        wrong = run_spin(
             "registry", "login", "-k", "-u", "ada", "--password-stdin", server.host, stdin="nope\n"
         )
         assert wrong.returncode == 1
@@ -301,7 +291,7 @@ def test_login_stores_checked_credentials_that_push_and_pull_then_use(
         config = Path(os.environ["DOCKER_CONFIG"]) / "config.json"
         assert not config.exists()
 
-        good = spin(
+        good = run_spin(
             "registry",
             "login",
             "-k",
@@ -315,9 +305,9 @@ def test_login_stores_checked_credentials_that_push_and_pull_then_use(
         stored = json.loads(config.read_text())["auths"][server.host]["auth"]
         assert base64.b64decode(stored) == b"ada:s3cret"
 
-        pushed = spin("registry", "push", "-k", "-f", str(manifest), reference)
+        pushed = run_spin("registry", "push", "-k", "-f", str(manifest), reference)
         assert pushed.returncode == 0, pushed.stderr
-        pulled = spin("registry", "pull", "-k", reference)
+        pulled = run_spin("registry", "pull", "-k", reference)
         assert pulled.returncode == 0, pulled.stderr
         assert (Path(pulled.stdout.split()[-1]).parent / "assets/files/top.txt").is_file()
     finally:
@@ -345,7 +335,7 @@ def test_bad_input_is_one_clear_error(
 ) -> None:
     """No prompt without a terminal (standard input is a pipe here), no traceback, exit 1."""
     values = {"down": f"localhost:{free_port()}", "app": str(files_app(tmp_path / "app"))}
-    result = spin("registry", *(arg.format(**values) for arg in args), stdin=stdin)
+    result = run_spin("registry", *(arg.format(**values) for arg in args), stdin=stdin)
     assert_clean_failure(result, *(fragment.format(**values) for fragment in expected))
     assert "spin-login-check" not in result.stderr  # the probe's reference is not the user's
 
@@ -458,7 +448,7 @@ def test_spin_up_options_work_on_a_registry_app(
     options: list[str], tmp_path: Path, registry: DockerRegistry, spin_home: Path
 ) -> None:
     reference = f"{registry.host}/apps/files:v1"
-    pushed = spin("registry", "push", "-k", "-f", str(files_app(tmp_path / "app")), reference)
+    pushed = run_spin("registry", "push", "-k", "-f", str(files_app(tmp_path / "app")), reference)
     assert pushed.returncode == 0, pushed.stderr
     port = free_port()
     log = tmp_path / "up.log"

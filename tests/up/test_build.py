@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from spin.locked import LockedApp
 from tests.fixtures.up.fakes import install_executor
+from tests.support import run_spin
 
 MANIFEST = """\
 spin_manifest_version = 2
@@ -45,15 +45,8 @@ def app(tmp_path: Path) -> Path:
 def spin(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "spin", *args],
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    """`spin ARGS` with `env` added to this process's environment."""
+    return run_spin(*args, cwd=cwd, env={**os.environ, **(env or {})})
 
 
 def test_build_runs_each_command_in_its_workdir_and_shows_the_output(app: Path) -> None:

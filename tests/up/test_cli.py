@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from spin.up.app_source import find_manifest
 from spin.up.command import parse_env
 from spin.up.planning import Replan
 from tests.fixtures.up.fakes import install_executor, write_app
+from tests.support import run_spin
 
 
 @pytest.fixture
@@ -32,18 +32,6 @@ def env(tmp_path: Path) -> dict[str, str]:
     )
     environment.pop("SPIN_DEBUG", None)
     return environment
-
-
-def spin(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "spin", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def assert_clean_failure(
@@ -62,7 +50,7 @@ def record(tmp_path: Path, trigger_type: str) -> dict[str, Any]:
 
 
 def test_missing_file(tmp_path: Path, env: dict[str, str]) -> None:
-    result = spin("up", "-f", "nope.toml", cwd=tmp_path, env=env)
+    result = run_spin("up", "-f", "nope.toml", cwd=tmp_path, env=env)
     assert_clean_failure(result, "No such file or directory: nope.toml", "-f/--from")
 
 
@@ -73,20 +61,20 @@ def test_missing_file(tmp_path: Path, env: dict[str, str]) -> None:
 def test_a_missing_file_shaped_like_a_reference_says_why_it_is_neither(
     tmp_path: Path, env: dict[str, str], text: str, problem: str
 ) -> None:
-    result = spin("up", "-f", text, cwd=tmp_path, env=env)
+    result = run_spin("up", "-f", text, cwd=tmp_path, env=env)
     assert_clean_failure(result, f"No such file or directory: {text}, and as a reference", problem)
     assert "repository names are lower case" in result.stderr
 
 
 def test_directory_without_manifest(tmp_path: Path, env: dict[str, str]) -> None:
     (tmp_path / "empty").mkdir()
-    result = spin("up", "--from", "empty", cwd=tmp_path, env=env)
+    result = run_spin("up", "--from", "empty", cwd=tmp_path, env=env)
     assert_clean_failure(result, "The directory empty has no spin.toml")
 
 
 def test_no_manifest_here_or_above(tmp_path: Path, env: dict[str, str]) -> None:
     assert not any((d / "spin.toml").exists() for d in (tmp_path, *tmp_path.parents))
-    result = spin("up", cwd=tmp_path, env=env)
+    result = run_spin("up", cwd=tmp_path, env=env)
     assert_clean_failure(
         result, f"No spin.toml found in {tmp_path} or any of its parent directories", "-f PATH"
     )
@@ -106,7 +94,7 @@ def test_manifest_in_a_parent_directory_is_used_and_named(
     manifest = write_app(tmp_path / "app", ["dump"])
     deep = tmp_path / "app" / "src" / "deep"
     deep.mkdir(parents=True)
-    result = spin("up", "--restart", "never", cwd=deep, env=env)
+    result = run_spin("up", "--restart", "never", cwd=deep, env=env)
     assert result.returncode == 0, result.stderr
     assert f"Using spin.toml from parent directory: {manifest}" in result.stderr
     assert record(tmp_path, "dump")["env"]["SPIN_MANIFEST_URL"] == manifest.as_uri()
@@ -114,7 +102,7 @@ def test_manifest_in_a_parent_directory_is_used_and_named(
 
 def test_missing_executor(tmp_path: Path, env: dict[str, str]) -> None:
     write_app(tmp_path / "app", ["fake"])
-    result = spin("up", cwd=tmp_path / "app", env=env)
+    result = run_spin("up", cwd=tmp_path / "app", env=env)
     assert_clean_failure(
         result,
         'No trigger executor found for trigger type "fake" (used by components: fake-handler)',
@@ -127,7 +115,7 @@ def test_missing_executor(tmp_path: Path, env: dict[str, str]) -> None:
 @pytest.mark.parametrize("value", ["GREETING", "=hello", " =x"])
 def test_bad_env_value(tmp_path: Path, env: dict[str, str], value: str) -> None:
     write_app(tmp_path / "app", ["dump"])
-    result = spin("up", "-e", value, cwd=tmp_path / "app", env=env)
+    result = run_spin("up", "-e", value, cwd=tmp_path / "app", env=env)
     assert_clean_failure(result, f"Invalid -e/--env value {value!r}", "KEY=VALUE")
 
 
@@ -138,14 +126,14 @@ def test_env_values_parse() -> None:
 def test_bad_manifest(tmp_path: Path, env: dict[str, str]) -> None:
     manifest = write_app(tmp_path / "app", ["dump"])
     manifest.write_text(manifest.read_text() + "\n[component.dump-handler.unknown]\nx = 1\n")
-    result = spin("up", cwd=tmp_path / "app", env=env)
+    result = run_spin("up", cwd=tmp_path / "app", env=env)
     assert_clean_failure(result, "Invalid manifest", str(manifest))
 
 
 def test_help_explains_trailing_options_and_gives_examples(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
-    result = spin("up", "--help", cwd=tmp_path, env=env)
+    result = run_spin("up", "--help", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     for fragment in (
         "-f, --from PATH",
@@ -165,14 +153,14 @@ def test_help_explains_trailing_options_and_gives_examples(
 def test_help_lists_the_options_of_the_app_executors(tmp_path: Path, env: dict[str, str]) -> None:
     install_executor(tmp_path / "bin" / "spin-trigger-dump", [(None, "--listen")])
     write_app(tmp_path / "app", ["dump"])
-    result = spin("up", "-h", "-f", "app", cwd=tmp_path, env=env)
+    result = run_spin("up", "-h", "-f", "app", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     assert "Options of the dump executor" in result.stdout
     assert "fake executor flags: --listen" in result.stdout
 
 
 def test_trigger_help_lists_internal_executors(tmp_path: Path, env: dict[str, str]) -> None:
-    result = spin("trigger", "--help", cwd=tmp_path, env=env)
+    result = run_spin("trigger", "--help", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     assert "http" in result.stdout
     assert "redis" in result.stdout
@@ -186,7 +174,7 @@ def test_supervised_up_routes_options_to_each_executor(tmp_path: Path, env: dict
     install_executor(tmp_path / "bin" / "spin-trigger-queue", [("-L", "--log-dir")])
     write_app(tmp_path / "app", ["web", "queue"])
     args = ["--listen", "127.0.0.1:3001", "-L", "logs"]
-    result = spin("up", "--restart", "never", *args, cwd=tmp_path / "app", env=env)
+    result = run_spin("up", "--restart", "never", *args, cwd=tmp_path / "app", env=env)
     assert result.returncode == 0, result.stderr
     web, queue = record(tmp_path, "web"), record(tmp_path, "queue")
     assert web["argv"][1:] == ["--listen", "127.0.0.1:3001", "-L", "logs"]
@@ -204,7 +192,7 @@ def test_unrecognised_option_fails_before_any_executor_starts(
     install_executor(tmp_path / "bin" / "spin-trigger-web", [(None, "--listen")])
     install_executor(tmp_path / "bin" / "spin-trigger-queue", [(None, "--channel")])
     write_app(tmp_path / "app", ["web", "queue"])
-    result = spin("up", "--lisen", "127.0.0.1:3001", cwd=tmp_path / "app", env=env)
+    result = run_spin("up", "--lisen", "127.0.0.1:3001", cwd=tmp_path / "app", env=env)
     assert_clean_failure(result, 'Unrecognised trigger option "--lisen"', code=2)
     assert list((tmp_path / "out").iterdir()) == []
 
@@ -214,7 +202,7 @@ def test_everything_after_double_dash_is_a_trigger_option(
 ) -> None:
     install_executor(tmp_path / "bin" / "spin-trigger-fake", [("-e", "--every")])
     write_app(tmp_path / "app", ["fake"])
-    result = spin(
+    result = run_spin(
         "up", "--restart", "never", "-e", "A=1", "--", "-e", "5s", cwd=tmp_path / "app", env=env
     )
     assert result.returncode == 0, result.stderr
@@ -227,13 +215,13 @@ def test_component_id_runs_only_that_component_and_its_executor(
     install_executor(tmp_path / "bin" / "spin-trigger-web")
     write_app(tmp_path / "app", ["web", "queue"])  # no executor for queue: not needed
     work = tmp_path / "work"
-    result = spin(
+    result = run_spin(
         "up", "--restart", "never", "-c", "web-handler", "--temp", str(work),
         cwd=tmp_path / "app", env=env,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert list(LockedApp.from_file(work / "spin.lock").components) == ["web-handler"]
-    result = spin("up", "-c", "nope", cwd=tmp_path / "app", env=env)
+    result = run_spin("up", "-c", "nope", cwd=tmp_path / "app", env=env)
     assert_clean_failure(result, 'Specified component "nope" not found in application')
 
 
@@ -245,7 +233,7 @@ def test_given_working_dir_is_kept(tmp_path: Path, env: dict[str, str], flags: l
     write_app(tmp_path / "app", ["dump"])
     work = tmp_path / "work"
     args = [*flags[1:], flags[0], str(work)]
-    result = spin("up", "--restart", "never", *args, cwd=tmp_path / "app", env=env)
+    result = run_spin("up", "--restart", "never", *args, cwd=tmp_path / "app", env=env)
     assert result.returncode == 0, result.stderr
     assert record(tmp_path, "dump")["env"]["SPIN_WORKING_DIR"] == str(work)
     assert LockedApp.from_file(work / "spin.lock").name == "test-app"
@@ -262,12 +250,12 @@ def test_files_are_copied_into_the_working_dir_unless_direct_mounts(
     (tmp_path / "app" / "static").mkdir()
     (tmp_path / "app" / "static" / "a.txt").write_text("a")
     work = tmp_path / "work"
-    result = spin("up", "--restart", "never", "--tmp", str(work), cwd=tmp_path / "app", env=env)
+    result = run_spin("up", "--restart", "never", "--tmp", str(work), cwd=tmp_path / "app", env=env)
     assert result.returncode == 0, result.stderr
     copy = work / "assets" / "dump-handler"
     assert LockedApp.from_file(work / "spin.lock").component("dump-handler").files == [(copy, "/")]
     assert (copy / "static" / "a.txt").read_text() == "a"
-    result = spin("up", "--direct-mounts", cwd=tmp_path / "app", env=env)
+    result = run_spin("up", "--direct-mounts", cwd=tmp_path / "app", env=env)
     assert_clean_failure(
         result, "component.dump-handler.files[0] ('static/*.txt') is not a directory"
     )

@@ -3,6 +3,7 @@ removing it; and the installed timer plugin found by discovery and run by `spin 
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from spin.up.discovery import locate_executor
-from tests.support import REPO_ROOT, wait_for, wat_to_wasm
+from tests.support import REPO_ROOT, run_spin, wait_for, wat_to_wasm
 
 TIMER_PROGRAM = Path(sys.executable).with_name("spin-trigger-timer")
 TIMER_WAT = REPO_ROOT / "executors" / "timer" / "tests" / "wat" / "tick.wat"
@@ -20,10 +21,7 @@ TIMER_WAT = REPO_ROOT / "executors" / "timer" / "tests" / "wat" / "tick.wat"
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 
-def spin(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "spin", *args], env=env, capture_output=True, text=True, timeout=60
-    )
+spin = functools.partial(run_spin, timeout=60)
 
 
 @pytest.fixture

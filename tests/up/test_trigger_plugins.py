@@ -19,7 +19,14 @@ import pytest
 
 from executors.mqtt.tests.mosquitto_broker import Mosquitto
 from spin.up.discovery import locate_executor
-from tests.support import REPO_ROOT, RedisServer, free_port, wait_for, wat_to_wasm
+from tests.support import (
+    REPO_ROOT,
+    RedisServer,
+    free_port,
+    run_spin,
+    wait_for,
+    wat_to_wasm,
+)
 
 BIN = Path(sys.executable).parent
 #: A PATH without the virtualenv's bin directory: cron and MQTT can only be found as plugins.
@@ -56,19 +63,15 @@ def write_app(directory: Path, redis_port: int, mqtt_port: int) -> Path:
     return manifest
 
 
-def spin(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "spin", *args], env=env, capture_output=True, text=True, timeout=60
-    )
-
-
 def test_one_spin_up_runs_http_redis_cron_and_mqtt(
     tmp_path: Path, redis_server: RedisServer, mosquitto_port: int
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPIN_", "NOTIFY_SOCKET"))}
     env.update(SPIN_DATA_DIR=str(tmp_path / "data"), PATH=SYSTEM_PATH)
     for program in ("spin-trigger-cron", "spin-trigger-mqtt"):
-        installed = spin("plugins", "install", "--file", str(BIN / program), env=env)
+        installed = run_spin(
+            "plugins", "install", "--file", str(BIN / program), env=env, timeout=60
+        )
         assert installed.returncode == 0, installed.stderr
     manifest = write_app(tmp_path, redis_server.port, mosquitto_port)
     port = free_port()
