@@ -24,6 +24,7 @@ from typing import Any
 from spin import __version__
 from spin.deploy.app_source import AppToDeploy
 from spin.deploy.stores import check_stores, store_uses
+from spin.runtime.config import MEBIBYTE
 from spin.runtime.services.runtime_config import load_runtime_config
 from spin.supervisor.child import shutdown_grace
 
@@ -55,7 +56,6 @@ EXECUTOR_MIB, WORKER_LIMIT_MIB = 32, 64
 #: 37.5 MB componentize-py component (`/usr/bin/time -f %M`). The limit holds that too, or
 #: every new pod of an SDK app would be OOM-killed before it served.
 COMPILE_BASE_MIB, COMPILE_PER_WASM_MIB = 30, 12
-MEBIBYTE = 1024 * 1024
 #: CPU requested: an idle tree used 0.05 s of CPU in 30 s; an HTTP replica under load uses its
 #: workers' CPUs, and the autoscaler's utilisation is relative to this request.
 CPU_REQUEST = {"http": "500m"}

@@ -28,15 +28,12 @@ def compile_into_cache(wasm: bytes, kind: str, path: Path) -> bool:
 
     False when it could not: the caller then compiles in its own process, which reports an
     invalid Wasm file with wasmtime's own error, as it always did. A cache directory that
-    cannot be written is found out before compiling, not after (it would be compiled twice).
+    cannot be written (or is missing) is found out before compiling, not after (it would be
+    compiled twice).
     """
     import subprocess  # only on a cache miss: a worker otherwise never needs it
 
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return False
-    if not os.access(path.parent, os.W_OK):
+    if not (path.parent.is_dir() and os.access(path.parent, os.W_OK)):
         return False
     from spin.proctitle import current_title
 

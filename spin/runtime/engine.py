@@ -176,8 +176,8 @@ def _filling(path: Path) -> Iterator[None]:
 
 
 def write_cache_entry(path: Path, data: bytes) -> None:
-    """Write a cache entry atomically: readers see the whole entry or none."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write a cache entry atomically (its directory exists: `_filling` made it): readers see
+    the whole entry or none."""
     # A name of this process's and thread's own, not tempfile's: tempfile (with shutil, bz2,
     # lzma) is 0.5 MB of a guest worker's heap, and workers write the cache.
     tmp = path.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{path.name}")
